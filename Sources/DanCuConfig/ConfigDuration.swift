@@ -1,0 +1,77 @@
+import Foundation
+
+/// A duration written the way operators write them: `500ms`, `30s`, `2m`, `24h`, `7d`, or a bare
+/// number of seconds.
+public struct ConfigDuration: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let duration: Duration
+
+    public init(_ duration: Duration) {
+        self.duration = duration
+    }
+
+    public static func seconds(_ seconds: Double) -> ConfigDuration { ConfigDuration(.seconds(seconds)) }
+    public static func milliseconds(_ milliseconds: Int) -> ConfigDuration {
+        ConfigDuration(.milliseconds(milliseconds))
+    }
+
+    private static let units: [(suffix: String, seconds: Double)] = [
+        ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400),
+    ]
+
+    /// Parses `text`, or returns `nil` when it is not a non-negative duration.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // "ms" is tried before "s" and "m" so that "500ms" is not read as 500 minutes-and-s.
+        for unit in Self.units.sorted(by: { $0.suffix.count > $1.suffix.count }) where trimmed.hasSuffix(unit.suffix) {
+            guard let number = Double(trimmed.dropLast(unit.suffix.count)), number >= 0, number.isFinite else {
+                return nil
+            }
+            self.init(.seconds(number * unit.seconds))
+            return
+        }
+        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        self.init(.seconds(seconds))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text: String
+        if let seconds = try? container.decode(Double.self) {
+            text = String(seconds)
+        } else {
+            text = try container.decode(String.self)
+        }
+        guard let parsed = ConfigDuration(parsing: text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "'\(text)' is not a duration (write e.g. 500ms, 30s, 2m, 24h)"
+            )
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public var seconds: Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The largest unit that writes the duration exactly, e.g. `24h`, `30s`, `250ms`.
+    public var description: String {
+        let milliseconds = (seconds * 1000).rounded()
+        for unit in Self.units.reversed() {
+            let inUnit = milliseconds / (unit.seconds * 1000)
+            if inUnit >= 1, inUnit == inUnit.rounded() {
+                return "\(Int(inUnit))\(unit.suffix)"
+            }
+        }
+        return "\(Int(milliseconds))ms"
+    }
+
+    public static func < (lhs: ConfigDuration, rhs: ConfigDuration) -> Bool {
+        lhs.duration < rhs.duration
+    }
+}

@@ -1,0 +1,62 @@
+import DanCuConfig
+import Foundation
+
+/// The contract sections (`portals`, `procedures`, `requests`) of a configuration file, read the
+/// gateway's way, so `dancu-load` knows what the gateway it tests will answer. Other top-level
+/// sections of a full gateway configuration are not the load tool's business and are skipped.
+public enum ContractFile {
+    public static let sectionNames: Set<String> = ["portals", "procedures", "requests"]
+
+    public static func rules(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ContractRules {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(
+                key: path,
+                message: "cannot read the configuration file: \(error.localizedDescription)"
+            )
+        }
+        let sections = try self.sections(yaml: text, environment: environment)
+        return try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+    }
+
+    /// The block-style top-level sections named in `sectionNames`, with everything else dropped.
+    public static func contractSections(of yaml: String) -> String {
+        var keeping = false
+        var kept: [Substring] = []
+        for line in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let first = line.first, !first.isWhitespace, first != "#" {
+                let key = line.prefix { $0 != ":" }.trimmingCharacters(in: .whitespaces)
+                keeping = sectionNames.contains(key)
+            }
+            if keeping { kept.append(line) }
+        }
+        return kept.isEmpty ? "{}" : kept.joined(separator: "\n")
+    }
+
+    /// The contract sections of a whole gateway.yaml (other top-level sections are skipped).
+    public static func sections(yaml: String, environment: [String: String]) throws(ConfigurationError) -> Sections {
+        try ConfigurationLoader.load(Sections.self, yaml: contractSections(of: yaml), environment: environment)
+    }
+
+    public struct Sections: Decodable, Sendable {
+        public var portals: [PortalConfiguration]
+        public var procedures: [ProcedureConfiguration]
+        public var requests: RequestPolicy
+
+        private enum CodingKeys: String, CodingKey {
+            case portals, procedures, requests
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let section = try ConfigSection(decoder, keys: CodingKeys.self)
+            portals = section.value(.portals, default: [])
+            procedures = section.value(.procedures, default: [])
+            requests = section.value(.requests, default: RequestPolicy())
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// A request that passed every rule validation alone can check, normalised, and that needs the
+/// population database to be answered.
+public struct ValidatedRequest: Sendable, Hashable {
+    /// The citizen as the request names them, normalised (uppercase NFC name, trimmed numbers).
+    public struct Citizen: Sendable, Hashable {
+        public var fullName: String
+        /// 12-digit CCCD or 9-digit CMND.
+        public var idNumber: String
+        public var dateOfBirth: BirthDate
+
+        public init(fullName: String, idNumber: String, dateOfBirth: BirthDate) {
+            self.fullName = fullName
+            self.idNumber = idNumber
+            self.dateOfBirth = dateOfBirth
+        }
+    }
+
+    public var requestId: String
+    /// The portal id, taken from the request topic.
+    public var portal: String
+    public var type: RequestType
+    public var channel: Channel
+    public var citizen: Citizen
+    /// The 9-digit CMND to link (`link` only).
+    public var legacyIdNumber: String?
+    public var procedureCode: String?
+    /// Exactly the fields an outcome may release: empty for `verify`.
+    public var releasedFields: [CitizenField]
+    public var officerId: String?
+    public var requestedAt: Date?
+    /// When the portal stops waiting: the request's own deadline, or the channel's default.
+    public var deadline: Date
+    public var receivedAt: Date
+
+    public init(
+        requestId: String,
+        portal: String,
+        type: RequestType,
+        channel: Channel,
+        citizen: Citizen,
+        legacyIdNumber: String? = nil,
+        procedureCode: String? = nil,
+        releasedFields: [CitizenField],
+        officerId: String? = nil,
+        requestedAt: Date? = nil,
+        deadline: Date,
+        receivedAt: Date
+    ) {
+        self.requestId = requestId
+        self.portal = portal
+        self.type = type
+        self.channel = channel
+        self.citizen = citizen
+        self.legacyIdNumber = legacyIdNumber
+        self.procedureCode = procedureCode
+        self.releasedFields = releasedFields
+        self.officerId = officerId
+        self.requestedAt = requestedAt
+        self.deadline = deadline
+        self.receivedAt = receivedAt
+    }
+
+    /// The normalised request as JSON (sorted keys), what `dancu-gateway validate` prints.
+    public func jsonBytes() -> [UInt8] {
+        ContractJSON.encode(self)
+    }
+}
+
+// MARK: - Outcome builders: the pipeline's only way to answer, so texts and minimisation stay here.
+
+extension ValidatedRequest {
+    /// `verify`: whether the population database found a citizen matching name, number and date.
+    public func verified(matched: Bool, source: OutcomeSource, attempts: Int, completedAt: Date) -> Outcome {
+        let name = citizen.fullName
+        let number = citizen.idNumber
+        let date = citizen.dateOfBirth
+        return outcome(
+            matched ? .verified : .notVerified,
+            matched
+                ? ResultText.verified(fullName: name, idNumber: number, dateOfBirth: date)
+                : ResultText.notVerified(fullName: name, idNumber: number, dateOfBirth: date),
+            source: source,
+            attempts: attempts,
+            completedAt: completedAt
+        )
+    }
+
+    /// The population database returned `record`. Releases only `releasedFields`. A record that is
+    /// not the requested citizen's (another CCCD, or for `link` another CMND) answers `not_found`;
+    /// for `verify` it means `verified`, without any citizen data.
+    public func found(
+        _ record: CitizenRecord,
+        source: OutcomeSource,
+        attempts: Int,
+        completedAt: Date
+    ) -> Outcome {
+        if type == .verify {
+            return verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
+        }
+        guard belongsToRequestedCitizen(record) else {
+            return notFound(source: source, attempts: attempts, completedAt: completedAt)
+        }
+        let message =
+            switch type {
+            case .link:
+                ResultText.linkFound(idNumber: citizen.idNumber, legacyIdNumber: legacyIdNumber ?? "")
+            case .lookup, .verify:
+                ResultText.lookupFound(
+                    fullName: citizen.fullName,
+                    idNumber: citizen.idNumber,
+                    dateOfBirth: citizen.dateOfBirth
+                )
+            }
+        var outcome = outcome(.found, message, source: source, attempts: attempts, completedAt: completedAt)
+        outcome.citizen = ReleasedCitizen(record, releasing: releasedFields)
+        return outcome
+    }
+
+    /// No record matched: `not_verified` for `verify`, `not_found` otherwise.
+    public func notFound(source: OutcomeSource, attempts: Int, completedAt: Date) -> Outcome {
+        notFound(source: source, attempts: attempts, completedAt: completedAt, errors: [])
+    }
+
+    public func expired(attempts: Int, completedAt: Date) -> Outcome {
+        outcome(.expired, ResultText.expired, source: .gateway, attempts: attempts, completedAt: completedAt)
+    }
+
+    public func unavailable(attempts: Int, completedAt: Date) -> Outcome {
+        outcome(
+            .unavailable,
+            ResultText.unavailable,
+            source: .gateway,
+            attempts: attempts,
+            completedAt: completedAt
+        )
+    }
+
+    func notFound(source: OutcomeSource, attempts: Int, completedAt: Date, errors: [FieldProblem]) -> Outcome {
+        let name = citizen.fullName
+        let number = citizen.idNumber
+        let date = citizen.dateOfBirth
+        var outcome =
+            switch type {
+            case .verify:
+                verified(matched: false, source: source, attempts: attempts, completedAt: completedAt)
+            case .lookup:
+                outcome(
+                    .notFound,
+                    ResultText.lookupNotFound(fullName: name, idNumber: number, dateOfBirth: date),
+                    source: source,
+                    attempts: attempts,
+                    completedAt: completedAt
+                )
+            case .link:
+                outcome(
+                    .notFound,
+                    ResultText.linkNotFound(idNumber: number, legacyIdNumber: legacyIdNumber ?? ""),
+                    source: source,
+                    attempts: attempts,
+                    completedAt: completedAt
+                )
+            }
+        outcome.errors = errors
+        return outcome
+    }
+
+    private func belongsToRequestedCitizen(_ record: CitizenRecord) -> Bool {
+        switch type {
+        case .link:
+            record.idNumber == citizen.idNumber && record.legacyIdNumber == legacyIdNumber
+        case .lookup, .verify:
+            record.idNumber == citizen.idNumber || record.legacyIdNumber == citizen.idNumber
+        }
+    }
+
+    private func outcome(
+        _ status: OutcomeStatus,
+        _ message: String,
+        source: OutcomeSource,
+        attempts: Int,
+        completedAt: Date
+    ) -> Outcome {
+        Outcome(
+            requestId: requestId,
+            portal: portal,
+            type: type,
+            status: status,
+            message: message,
+            source: source,
+            attempts: attempts,
+            receivedAt: receivedAt,
+            completedAt: completedAt
+        )
+    }
+}
+
+extension ValidatedRequest: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case requestId, portal, type, channel, citizen, legacyIdNumber, procedureCode, releasedFields,
+            officerId, requestedAt, deadline, receivedAt
+    }
+
+    private enum CitizenKeys: String, CodingKey {
+        case fullName, idNumber, dateOfBirth
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(requestId, forKey: .requestId)
+        try container.encode(portal, forKey: .portal)
+        try container.encode(type, forKey: .type)
+        try container.encode(channel, forKey: .channel)
+        var citizenContainer = container.nestedContainer(keyedBy: CitizenKeys.self, forKey: .citizen)
+        try citizenContainer.encode(citizen.fullName, forKey: .fullName)
+        try citizenContainer.encode(citizen.idNumber, forKey: .idNumber)
+        try citizenContainer.encode(citizen.dateOfBirth.displayText, forKey: .dateOfBirth)
+        try container.encodeIfPresent(legacyIdNumber, forKey: .legacyIdNumber)
+        try container.encodeIfPresent(procedureCode, forKey: .procedureCode)
+        try container.encode(releasedFields, forKey: .releasedFields)
+        try container.encodeIfPresent(officerId, forKey: .officerId)
+        try container.encodeIfPresent(requestedAt.map(Timestamp.format), forKey: .requestedAt)
+        try container.encode(Timestamp.format(deadline), forKey: .deadline)
+        try container.encode(Timestamp.format(receivedAt), forKey: .receivedAt)
+    }
+}

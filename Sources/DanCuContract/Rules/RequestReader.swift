@@ -1,0 +1,366 @@
+import Foundation
+
+/// Turns a message's bytes into a JSON object and its `requestId`: without both, no outcome can be
+/// addressed and the message becomes a dead letter.
+enum RequestParser {
+    struct Parsed {
+        var requestId: String
+        var object: [String: Any]
+    }
+
+    static func parse(_ value: [UInt8]) -> Result<Parsed, DeadLetterReason> {
+        // JSONSerialization would also accept UTF-16 and UTF-32; the contract says UTF-8.
+        guard String(validating: value, as: UTF8.self) != nil else { return .failure(.notUTF8) }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(value))) as? [String: Any] else {
+            return .failure(.notJSON)
+        }
+        guard let requestId = object[RequestKey.requestId] as? String else {
+            return .failure(.missingRequestId)
+        }
+        guard RequestId.isUsable(requestId) else { return .failure(.unusableRequestId) }
+        return .success(Parsed(requestId: requestId, object: object))
+    }
+}
+
+/// The request's JSON keys.
+enum RequestKey {
+    static let requestId = "requestId"
+    static let portal = "portal"
+    static let type = "type"
+    static let citizen = "citizen"
+    static let legacyIdNumber = "legacyIdNumber"
+    static let procedureCode = "procedureCode"
+    static let fields = "fields"
+    static let channel = "channel"
+    static let officerId = "officerId"
+    static let requestedAt = "requestedAt"
+    static let deadline = "deadline"
+    static let all: Set<String> = [
+        requestId, portal, type, citizen, legacyIdNumber, procedureCode, fields, channel, officerId, requestedAt,
+        deadline,
+    ]
+
+    enum Citizen {
+        static let fullName = "fullName"
+        static let idNumber = "idNumber"
+        static let dateOfBirth = "dateOfBirth"
+        static let all: Set<String> = [fullName, idNumber, dateOfBirth]
+    }
+}
+
+/// A tolerant walk over one request object that records every problem with its field path, then
+/// decides. One reader per message.
+struct RequestReader {
+    private static let maximumOfficerIdLength = 128
+    /// Fields a `link` outcome releases: enough to update the account, nothing more.
+    private static let linkFields: [CitizenField] = [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth]
+
+    let rules: ContractRules
+    let portal: PortalConfiguration
+    let receivedAt: Date
+    private var problems: [FieldProblem] = []
+
+    init(rules: ContractRules, portal: PortalConfiguration, receivedAt: Date) {
+        self.rules = rules
+        self.portal = portal
+        self.receivedAt = receivedAt
+    }
+
+    mutating func decide(_ parsed: RequestParser.Parsed) -> RequestDecision {
+        let object = parsed.object
+        for key in object.keys.sorted() where !RequestKey.all.contains(key) {
+            report(key, .unknownKey, "Trường không có trong hợp đồng.")
+        }
+        checkPortal(object[RequestKey.portal])
+        let type: RequestType? = enumeration(object[RequestKey.type], at: RequestKey.type, required: true)
+        if let type, !portal.requestTypes.contains(type) {
+            report(
+                RequestKey.type,
+                .typeNotAllowed,
+                "Cổng \(portal.displayName) không được phép gửi yêu cầu loại \(type.rawValue)."
+            )
+        }
+        let channel: Channel =
+            enumeration(object[RequestKey.channel], at: RequestKey.channel, required: false) ?? .online
+        let citizen = readCitizen(object[RequestKey.citizen], type: type)
+        let legacyIdNumber = readLegacyIdNumber(object[RequestKey.legacyIdNumber], type: type)
+        let procedureCode = readProcedureCode(object[RequestKey.procedureCode], type: type)
+        let releasedFields = readReleasedFields(object[RequestKey.fields], type: type, procedureCode: procedureCode)
+        let officerId = readOfficerId(object[RequestKey.officerId])
+        let requestedAt = timestamp(object[RequestKey.requestedAt], at: RequestKey.requestedAt)
+        let deadline = timestamp(object[RequestKey.deadline], at: RequestKey.deadline)
+
+        guard problems.isEmpty, let type, let citizen else {
+            return .answer(rejection(requestId: parsed.requestId, type: type))
+        }
+        let request = ValidatedRequest(
+            requestId: parsed.requestId,
+            portal: portal.id,
+            type: type,
+            channel: channel,
+            citizen: citizen,
+            legacyIdNumber: legacyIdNumber,
+            procedureCode: procedureCode,
+            releasedFields: releasedFields,
+            officerId: officerId,
+            requestedAt: requestedAt,
+            deadline: deadline ?? receivedAt.addingTimeInterval(rules.policy.deadlines[channel].seconds),
+            receivedAt: receivedAt
+        )
+        if request.deadline <= receivedAt {
+            var outcome = request.expired(attempts: 0, completedAt: receivedAt)
+            outcome.errors = [
+                FieldProblem(
+                    field: RequestKey.deadline,
+                    code: .deadlinePassed,
+                    message: "Thời hạn xử lý đã qua khi yêu cầu đến hệ thống."
+                )
+            ]
+            return .answer(outcome)
+        }
+        if let cccd = CCCDNumber(citizen.idNumber), let issue = cccd.contradiction(with: citizen.dateOfBirth) {
+            return .answer(
+                request.notFound(
+                    source: .gateway,
+                    attempts: 0,
+                    completedAt: receivedAt,
+                    errors: [issue.at("\(RequestKey.citizen).\(RequestKey.Citizen.idNumber)")]
+                )
+            )
+        }
+        return .query(request)
+    }
+
+    // MARK: - Fields
+
+    private mutating func checkPortal(_ value: Any?) {
+        guard let value else { return }
+        guard let claimed = value as? String else {
+            report(RequestKey.portal, .wrongType, "Phải là chuỗi ký tự.")
+            return
+        }
+        if claimed != portal.id {
+            report(
+                RequestKey.portal,
+                .portalMismatch,
+                "Trường portal không khớp với cổng gửi yêu cầu (\(portal.id))."
+            )
+        }
+    }
+
+    private mutating func readCitizen(_ value: Any?, type: RequestType?) -> ValidatedRequest.Citizen? {
+        let path = RequestKey.citizen
+        guard let value else {
+            report(path, .missing, "Thiếu thông tin công dân (họ tên, số CMND/CCCD, ngày sinh).")
+            return nil
+        }
+        guard let object = value as? [String: Any] else {
+            report(path, .wrongType, "Phải là một đối tượng JSON.")
+            return nil
+        }
+        for key in object.keys.sorted() where !RequestKey.Citizen.all.contains(key) {
+            report("\(path).\(key)", .unknownKey, "Trường không có trong hợp đồng.")
+        }
+        let fullName = check(
+            object[RequestKey.Citizen.fullName],
+            at: "\(path).\(RequestKey.Citizen.fullName)",
+            required: true
+        ) {
+            FullName.normalize($0)
+        }
+        let idNumberPath = "\(path).\(RequestKey.Citizen.idNumber)"
+        let idNumber = check(object[RequestKey.Citizen.idNumber], at: idNumberPath, required: true) { raw in
+            type == .link
+                ? IdNumber.check(raw, digits: IdNumber.cccdLength, label: "Với yêu cầu link, số CCCD")
+                    .flatMap(IdNumber.check)
+                : IdNumber.check(raw)
+        }
+        let today = receivedAt
+        let dateOfBirth = check(
+            object[RequestKey.Citizen.dateOfBirth],
+            at: "\(path).\(RequestKey.Citizen.dateOfBirth)",
+            required: true
+        ) { DateOfBirth.parse($0, today: today) }
+        guard let fullName, let idNumber, let dateOfBirth else { return nil }
+        return ValidatedRequest.Citizen(fullName: fullName, idNumber: idNumber, dateOfBirth: dateOfBirth)
+    }
+
+    private mutating func readLegacyIdNumber(_ value: Any?, type: RequestType?) -> String? {
+        let path = RequestKey.legacyIdNumber
+        guard type == .link else {
+            if value != nil, type != nil {
+                report(path, .notApplicable, "Chỉ dùng cho yêu cầu link.")
+            }
+            return nil
+        }
+        guard value != nil else {
+            report(path, .missing, "Yêu cầu link cần số CMND 9 chữ số.")
+            return nil
+        }
+        return check(value, at: path) { IdNumber.check($0, digits: IdNumber.cmndLength, label: "Số CMND") }
+    }
+
+    private mutating func readProcedureCode(_ value: Any?, type: RequestType?) -> String? {
+        let path = RequestKey.procedureCode
+        guard value != nil else {
+            if type == .lookup {
+                report(path, .missing, "Yêu cầu tra cứu cần mã thủ tục hành chính.")
+            }
+            return nil
+        }
+        return check(value, at: path) { code in
+            ProcedureConfiguration.isValidCode(code)
+                ? .success(code)
+                : .failure(
+                    ValueIssue(
+                        code: .invalidFormat,
+                        message: "Mã thủ tục gồm 1-64 ký tự A-Z a-z 0-9 . _ -, ví dụ 1.001193."
+                    )
+                )
+        }
+    }
+
+    private mutating func readReleasedFields(
+        _ value: Any?,
+        type: RequestType?,
+        procedureCode: String?
+    ) -> [CitizenField] {
+        let path = RequestKey.fields
+        switch type {
+        case .lookup:
+            break
+        case .link:
+            if value != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup.") }
+            return Self.linkFields
+        case .verify, nil:
+            if value != nil, type != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup.") }
+            return []
+        }
+        let procedure = procedureCode.flatMap(rules.procedure(forCode:))
+        if let procedureCode, procedure == nil {
+            report(
+                RequestKey.procedureCode,
+                .procedureNotConfigured,
+                "Thủ tục \(procedureCode) chưa được cấu hình để tra cứu thông tin công dân."
+            )
+        }
+        guard let value else { return (procedure?.fields ?? []).sorted() }
+        guard let items = value as? [Any] else {
+            report(path, .wrongType, "Phải là một danh sách tên trường.")
+            return []
+        }
+        if items.isEmpty {
+            report(path, .empty, "Liệt kê ít nhất một trường, hoặc bỏ trường fields để nhận mọi trường thủ tục cho phép.")
+        }
+        var requested = Set<CitizenField>()
+        for (index, item) in items.enumerated() {
+            let itemPath = "\(path)[\(index)]"
+            guard let field = (item as? String).flatMap(CitizenField.init(rawValue:)) else {
+                report(itemPath, .unknownValue, "Không phải tên trường thông tin công dân.")
+                continue
+            }
+            if let procedure, !procedure.fields.contains(field) {
+                report(
+                    itemPath,
+                    .fieldNotAllowed,
+                    "Thủ tục \(procedure.code) không được phép nhận trường \(field.rawValue)."
+                )
+            }
+            requested.insert(field)
+        }
+        return requested.sorted()
+    }
+
+    private mutating func readOfficerId(_ value: Any?) -> String? {
+        check(value, at: RequestKey.officerId) { officerId in
+            guard (1...Self.maximumOfficerIdLength).contains(officerId.count) else {
+                return .failure(
+                    ValueIssue(code: .invalidFormat, message: "Mã cán bộ dài 1-\(Self.maximumOfficerIdLength) ký tự.")
+                )
+            }
+            guard !officerId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                return .failure(ValueIssue(code: .invalidCharacters, message: "Mã cán bộ chứa ký tự điều khiển."))
+            }
+            return .success(officerId)
+        }
+    }
+
+    // MARK: - Values
+
+    /// Runs `validate` on a string value.
+    private mutating func check<T>(
+        _ value: Any?,
+        at path: String,
+        required: Bool = false,
+        _ validate: (String) -> Result<T, ValueIssue>
+    ) -> T? {
+        guard let value else {
+            if required { report(path, .missing, "Thiếu thông tin bắt buộc.") }
+            return nil
+        }
+        guard let text = value as? String else {
+            report(path, .wrongType, "Phải là chuỗi ký tự.")
+            return nil
+        }
+        switch validate(text) {
+        case .success(let checked):
+            return checked
+        case .failure(let issue):
+            problems.append(issue.at(path))
+            return nil
+        }
+    }
+
+    private mutating func enumeration<T: RawRepresentable & CaseIterable>(
+        _ value: Any?,
+        at path: String,
+        required: Bool
+    ) -> T? where T.RawValue == String {
+        guard let value else {
+            if required { report(path, .missing, "Thiếu thông tin bắt buộc.") }
+            return nil
+        }
+        guard let text = value as? String else {
+            report(path, .wrongType, "Phải là chuỗi ký tự.")
+            return nil
+        }
+        guard let parsed = T(rawValue: text) else {
+            let accepted = T.allCases.map(\.rawValue).joined(separator: ", ")
+            report(path, .unknownValue, "Giá trị được chấp nhận: \(accepted).")
+            return nil
+        }
+        return parsed
+    }
+
+    private mutating func timestamp(_ value: Any?, at path: String) -> Date? {
+        check(value, at: path) { text in
+            Timestamp.parse(text).map { .success($0) }
+                ?? .failure(
+                    ValueIssue(
+                        code: .invalidFormat,
+                        message: "Thời điểm theo RFC 3339, ví dụ 2024-05-20T08:30:00+07:00."
+                    )
+                )
+        }
+    }
+
+    private mutating func report(_ path: String, _ code: ProblemCode, _ message: String) {
+        problems.append(FieldProblem(field: path, code: code, message: message))
+    }
+
+    private func rejection(requestId: String, type: RequestType?) -> Outcome {
+        let isForbidden = problems.contains { $0.code.isForbidden }
+        return Outcome(
+            requestId: requestId,
+            portal: portal.id,
+            type: type,
+            status: isForbidden ? .forbidden : .invalidRequest,
+            message: isForbidden ? ResultText.forbidden : ResultText.invalidRequest(problemCount: problems.count),
+            errors: problems,
+            source: .gateway,
+            attempts: 0,
+            receivedAt: receivedAt,
+            completedAt: receivedAt
+        )
+    }
+}

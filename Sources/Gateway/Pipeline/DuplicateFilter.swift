@@ -1,0 +1,120 @@
+import DequeModule
+import Synchronization
+
+/// Remembers the outcome of each (portal, request id) for a window, so a request delivered again (a portal
+/// retrying, or Kafka redelivering after a rebalance) gets the first outcome again without another upstream
+/// call. Copies arriving while the first is still in flight wait for it.
+///
+/// Memory only, bounded by `capacity`: outcomes may carry personal data and are never written anywhere.
+final class DuplicateFilter: Sendable {
+    struct Key: Hashable, Sendable {
+        let portal: String
+        let requestId: String
+    }
+
+    enum Claim: Sendable {
+        /// The caller is first: it must call `complete` or `abandon` with this key.
+        case first
+        /// The outcome bytes the first copy published.
+        case duplicate([UInt8])
+    }
+
+    private enum Entry {
+        case inFlight(waiters: [CheckedContinuation<[UInt8]?, Never>])
+        case completed(outcome: [UInt8], at: ContinuousClock.Instant)
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        /// Completion order, oldest first, for expiry and the capacity bound.
+        var completedOrder: Deque<(key: Key, at: ContinuousClock.Instant)> = []
+    }
+
+    private let state = Mutex(State())
+    private let window: Duration
+    private let capacity: Int
+    private let clock = ContinuousClock()
+
+    init(window: Duration, capacity: Int) {
+        self.window = window
+        self.capacity = capacity
+    }
+
+    func claim(_ key: Key) async -> Claim {
+        guard capacity > 0 else { return .first }
+        enum Immediate {
+            case first
+            case duplicate([UInt8])
+            case wait
+        }
+        let now = clock.now
+        let immediate: Immediate = state.withLock { state in
+            expire(&state, now: now)
+            switch state.entries[key] {
+            case nil:
+                state.entries[key] = .inFlight(waiters: [])
+                return .first
+            case .completed(let outcome, _):
+                return .duplicate(outcome)
+            case .inFlight:
+                return .wait
+            }
+        }
+        switch immediate {
+        case .first: return .first
+        case .duplicate(let outcome): return .duplicate(outcome)
+        case .wait:
+            let outcome: [UInt8]? = await withCheckedContinuation { continuation in
+                let resumeWith: [UInt8]?? = state.withLock { state in
+                    switch state.entries[key] {
+                    case .inFlight(let waiters):
+                        state.entries[key] = .inFlight(waiters: waiters + [continuation])
+                        return .none
+                    case .completed(let outcome, _):
+                        return .some(outcome)
+                    case nil:
+                        return .some(nil)
+                    }
+                }
+                if let resumeWith { continuation.resume(returning: resumeWith) }
+            }
+            // The first copy gave up (e.g. shutdown): this copy does the work itself.
+            guard let outcome else { return await claim(key) }
+            return .duplicate(outcome)
+        }
+    }
+
+    func complete(_ key: Key, outcome: [UInt8]) {
+        guard capacity > 0 else { return }
+        let now = clock.now
+        let waiters: [CheckedContinuation<[UInt8]?, Never>] = state.withLock { state in
+            guard case .inFlight(let waiters) = state.entries[key] else { return [] }
+            state.entries[key] = .completed(outcome: outcome, at: now)
+            state.completedOrder.append((key, now))
+            while state.completedOrder.count > capacity, let oldest = state.completedOrder.popFirst() {
+                state.entries.removeValue(forKey: oldest.key)
+            }
+            return waiters
+        }
+        waiters.forEach { $0.resume(returning: outcome) }
+    }
+
+    /// The first copy could not finish; a waiting copy takes over.
+    func abandon(_ key: Key) {
+        guard capacity > 0 else { return }
+        let waiters: [CheckedContinuation<[UInt8]?, Never>] = state.withLock { state in
+            guard case .inFlight(let waiters) = state.entries.removeValue(forKey: key) else { return [] }
+            return waiters
+        }
+        waiters.forEach { $0.resume(returning: nil) }
+    }
+
+    private func expire(_ state: inout State, now: ContinuousClock.Instant) {
+        while let oldest = state.completedOrder.first, oldest.at.advanced(by: window) <= now {
+            state.completedOrder.removeFirst()
+            if case .completed(_, let at) = state.entries[oldest.key], at == oldest.at {
+                state.entries.removeValue(forKey: oldest.key)
+            }
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import DanCuContract
+import Kafka
+import Logging
+import Operations
+import Scheduling
+import ServiceLifecycle
+import Synchronization
+
+/// The gateway's consume → process → publish → commit loop, as a lifecycle service.
+///
+/// Messages of one partition are processed concurrently; the ledger commits, per partition, the offset below
+/// which everything is finished, so a slow or retrying message holds back the commit and nothing else. An
+/// offset is finished only when its outcome (or dead letter) is acknowledged by the broker: at least once.
+public final class GatewayPipeline: Service {
+    private let consumer: KafkaConsumer
+    private let processor: RequestProcessor
+    private let scheduler: UpstreamScheduler
+    private let breaker: CircuitBreaker
+    private let circuitCoolDown: Duration
+    private let metrics: GatewayMetrics
+    private let rules: ContractRules
+    private let ledger: OffsetLedger
+    private let pauses = Mutex(PartitionPauses())
+    private let configuration: PipelineConfiguration
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+
+    init(
+        consumer: KafkaConsumer,
+        processor: RequestProcessor,
+        scheduler: UpstreamScheduler,
+        breaker: CircuitBreaker,
+        circuitCoolDown: Duration,
+        metrics: GatewayMetrics,
+        rules: ContractRules,
+        configuration: PipelineConfiguration,
+        logger: Logger
+    ) {
+        self.circuitCoolDown = circuitCoolDown
+        self.consumer = consumer
+        self.processor = processor
+        self.scheduler = scheduler
+        self.breaker = breaker
+        self.metrics = metrics
+        self.rules = rules
+        self.configuration = configuration
+        self.logger = logger
+        ledger = OffsetLedger(maxInFlightPerPartition: configuration.maxInFlightPerPartition, maxInFlight: configuration.maxInFlight)
+    }
+
+    /// Pauses what a full portal queue or an open circuit should stop, and resumes it when they clear.
+    private func watchSchedulerAndBreaker() {
+        scheduler.onBackpressure { [self] portal, paused in
+            let topic = rules.portal(withId: portal).map(rules.requestTopic(for:))
+            let partitions = ledger.ownedPartitions.filter { $0.topic == topic }
+            change(.portalQueueFull, paused: paused, partitions)
+        }
+        breaker.onStateChange { [self] state in
+            metrics.circuit(state: Self.circuitState(state))
+            if state == .open {
+                logger.warning("Circuit open: population database calls stop; request partitions paused")
+                scheduler.pause(until: scheduler.now.advanced(by: circuitCoolDown))
+            }
+            change(.circuitOpen, paused: state == .open, ledger.ownedPartitions)
+        }
+    }
+
+    private func change(_ reason: PartitionPauses.Reason, paused: Bool, _ partitions: [TopicPartition]) {
+        let (toPause, toResume) = pauses.withLock { pauses in
+            paused ? (pauses.add(reason, to: partitions), []) : ([], pauses.remove(reason, from: partitions))
+        }
+        consumer.pause(toPause)
+        consumer.resume(toResume)
+    }
+
+    private static func circuitState(_ state: Scheduling.CircuitState) -> Operations.CircuitState {
+        switch state {
+        case .closed: .closed
+        case .open: .open
+        case .halfOpen: .halfOpen
+        }
+    }
+
+    /// Runs until graceful shutdown: then stops fetching, lets in-flight work finish within `shutdownTimeout`,
+    /// commits what finished and leaves the group. Work still unfinished is redelivered to the next owner.
+    public func run() async throws {
+        watchSchedulerAndBreaker()
+        // Until the group assigns partitions this instance owns nothing, so its first share is an increase,
+        // which the scheduler applies only after a full window: another instance may have been calling
+        // for those partitions until a moment ago.
+        scheduler.setShare(Self.minimumShare)
+        try consumer.subscribe(topics: [configuration.requestTopicPattern])
+        logger.info("Consuming requests", metadata: ["pattern": "\(configuration.requestTopicPattern)"])
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                await consumeUntilStopped(group: &group)
+            } onGracefulShutdown: {
+                self.stopRequested.store(true, ordering: .releasing)
+            }
+            let finished = await waitForIdle(ledger.ownedPartitions, timeout: configuration.shutdownTimeout.duration)
+            if !finished {
+                logger.warning(
+                    "Shutdown timeout reached; unfinished requests will be redelivered",
+                    metadata: ["inFlight": "\(ledger.totalInFlight)"]
+                )
+                group.cancelAll()
+            }
+            await commitFinished()
+        }
+        await consumer.close()
+        logger.info("Consumer closed")
+    }
+
+    private func consumeUntilStopped(group: inout DiscardingTaskGroup) async {
+        let clock = ContinuousClock()
+        var nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
+        // Cancellation (the service group failing) stops the loop like a graceful shutdown does.
+        while !stopRequested.load(ordering: .acquiring), !Task.isCancelled {
+            let events: [KafkaConsumerEvent]
+            do {
+                events = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(50))
+            } catch {
+                // Only fatal consumer errors are thrown; stopping lets the orchestrator restart a clean process.
+                logger.critical("Kafka consumer failed; stopping", metadata: ["error": "\(error)"])
+                return
+            }
+            for event in events {
+                switch event {
+                case .messages(let messages):
+                    for message in messages { start(message, in: &group) }
+                case .assigned(let partitions):
+                    ledger.assign(partitions)
+                    scheduler.readmit(sources: Set(partitions.map(RequestProcessor.source(of:))))
+                    await updateQuotaShare()
+                    metrics.group(joined: true)
+                    if breaker.state == .open { change(.circuitOpen, paused: true, partitions) }
+                    logger.info("Partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+                case .revoked(let partitions):
+                    await revoke(partitions)
+                case .error(let error):
+                    logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
+                }
+            }
+            if clock.now >= nextCommit {
+                await commitFinished()
+                reportScheduler()
+                nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
+            }
+        }
+    }
+
+    private func start(_ message: KafkaMessage, in group: inout DiscardingTaskGroup) {
+        let (ticket, backpressure) = ledger.begin(message)
+        apply(backpressure)
+        guard let ticket else { return }
+        group.addTask { [processor, ledger, logger] in
+            switch await processor.process(message) {
+            case .published:
+                self.apply(ledger.finish(ticket))
+            case .withdrawn:
+                self.apply(ledger.withdraw(ticket))
+            case .unpublished:
+                guard !Task.isCancelled else { return }
+                logger.critical(
+                    "A request could be neither answered nor dead-lettered; its partition's commits wait for a restart",
+                    metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"]
+                )
+            }
+        }
+    }
+
+    private func apply(_ backpressure: OffsetLedger.Backpressure) {
+        guard !backpressure.isEmpty else { return }
+        change(.capacity, paused: true, backpressure.pause)
+        change(.capacity, paused: false, backpressure.resume)
+        logger.debug(
+            "Backpressure",
+            metadata: ["paused": "\(backpressure.pause.map(\.description))", "resumed": "\(backpressure.resume.map(\.description))"]
+        )
+    }
+
+    /// Called while the partitions are still owned: requests still waiting for a call are withdrawn (the
+    /// next owner answers them), calls already made finish or are waited for (bounded), what finished is
+    /// committed, then the partitions go. Waiting for queued requests instead would stretch the revocation
+    /// past the group's rebalance timeout, and a member dropped from the group would still be calling.
+    private func revoke(_ partitions: [TopicPartition]) async {
+        ledger.beginRevocation(partitions)
+        scheduler.withdraw(sources: Set(partitions.map(RequestProcessor.source(of:))))
+        // The share drops before the wait: the next owner may start calling before this wait ends.
+        await updateQuotaShare(leaving: Set(partitions))
+        let finished = await waitForIdle(partitions, timeout: configuration.revocationTimeout.duration)
+        await commitFinished(of: partitions)
+        ledger.completeRevocation(partitions)
+        pauses.withLock { $0.forget(partitions) }
+        logger.info(
+            "Partitions revoked",
+            metadata: ["partitions": "\(partitions.map(\.description))", "allFinished": "\(finished)"]
+        )
+    }
+
+    private func commitFinished(of partitions: [TopicPartition]? = nil) async {
+        let offsets = ledger.offsetsToCommit(of: partitions)
+        guard !offsets.isEmpty else { return }
+        do {
+            try await consumer.commit(offsets)
+            ledger.markCommitted(offsets)
+            for (partition, offset) in offsets { metrics.committed(partition, offset: offset) }
+        } catch {
+            logger.warning("Offset commit failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Instances of one group split the national quota by their share of the request partitions, so that
+    /// together they stay within it (Docs/operations.md). Recomputed at every assignment, and at the start of every revocation.
+    private func updateQuotaShare(leaving: Set<TopicPartition> = []) async {
+        let owned = ledger.ownedPartitions.filter { !leaving.contains($0) && rules.portal(forRequestTopic: $0.topic) != nil }.count
+        do {
+            let total = try await consumer.partitionCounts(of: Set(rules.requestTopics)).values.reduce(0, +)
+            guard total > 0 else { return }
+            let share = max(Double(owned) / Double(total), Self.minimumShare)
+            scheduler.setShare(min(share, 1))
+            logger.info("Quota share", metadata: ["ownedPartitions": "\(owned)", "requestPartitions": "\(total)", "share": "\(share)"])
+        } catch {
+            logger.warning("Quota share unchanged: partition counts unavailable", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// An instance that owns nothing keeps a sliver, so that it is never stuck at zero.
+    private static let minimumShare = 0.01
+
+    private func reportScheduler() {
+        let snapshot = scheduler.snapshot
+        metrics.scheduler(
+            queueDepth: snapshot.queues.flatMap { queue in
+                queue.waitingByChannel.map { (portal: queue.portal, channel: $0.key, depth: $0.value) }
+            },
+            effectiveRate: snapshot.effectiveRate,
+            quota: snapshot.quotaRate,
+            inFlight: snapshot.inFlight
+        )
+    }
+
+    /// Whether the partitions' work finished before `timeout`.
+    private func waitForIdle(_ partitions: [TopicPartition], timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { race in
+            race.addTask { [ledger] in
+                await ledger.waitUntilIdle(Set(partitions))
+                return !Task.isCancelled
+            }
+            race.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await race.next() ?? false
+            race.cancelAll()
+            return first
+        }
+    }
+}

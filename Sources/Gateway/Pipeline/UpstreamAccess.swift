@@ -1,0 +1,204 @@
+import DanCuContract
+import Foundation
+import Kafka
+import Logging
+import Operations
+import PopulationDB
+import Scheduling
+import Synchronization
+
+/// Everything between a validated request and the population database: the cache (with coalescing), the
+/// scheduler (quota, priority, fairness, adaptive rate), the circuit breaker, and retries with backoff,
+/// never past the request's deadline.
+struct UpstreamAccess: Sendable {
+    let client: PopulationDBClient
+    let scheduler: UpstreamScheduler
+    let cache: ResultCache
+    let breaker: CircuitBreaker
+    let cachedTypes: Set<RequestType>
+    let retry: RetryPolicy
+    let metrics: GatewayMetrics
+    let logger: Logger
+
+    /// Why no record could be had; shared with requests that joined the same upstream call.
+    private struct Failure: Error {
+        enum Kind { case expired, unavailable, withdrawn }
+        let kind: Kind
+        let attempts: Int
+    }
+
+    /// The request's outcome; `nil` when its source (partition) was withdrawn before it could call: this
+    /// instance no longer owns it, and the next owner answers it.
+    func resolve(_ request: ValidatedRequest, source: String, traceparent: String?) async -> Outcome? {
+        let deadline = scheduler.now.advanced(by: .seconds(max(0, request.deadline.timeIntervalSinceNow)))
+        let query = PopulationQuery(
+            requestId: request.requestId,
+            serviceCode: request.procedureCode,
+            officerId: request.officerId,
+            idNumber: request.citizen.idNumber,
+            fullName: request.citizen.fullName,
+            dateOfBirth: request.citizen.dateOfBirth,
+            traceparent: traceparent
+        )
+        guard cachedTypes.contains(request.type) else {
+            // Without the cache a verify asks only yes or no: the gateway never sees the record.
+            return await outcome(request) {
+                try await callWithRetries(
+                    request, source: source, deadline: deadline, operation: request.type == .verify ? .verify : .lookup
+                ) {
+                    (client: PopulationDBClient) throws(PopulationDBError) -> Answer in
+                    request.type == .verify ? .matched(try await client.verify(query)) : .record(try await client.lookup(query))
+                }
+            }
+        }
+        let key = cache.key(idNumber: query.idNumber, fullName: query.fullName, dateOfBirth: query.dateOfBirth)
+        let attemptsOfOwnCall = Mutex<Int?>(nil)
+        return await outcome(request) {
+            while true {
+                do {
+                    // A cached record answers every type; a miss is filled by a lookup so that it can.
+                    let (record, fromCache) = try await cache.value(for: key, type: request.type) { @Sendable in
+                        attemptsOfOwnCall.withLock { $0 = 0 }
+                        let answer = try await callWithRetries(request, source: source, deadline: deadline, operation: .lookup) {
+                            (client: PopulationDBClient) throws(PopulationDBError) -> Answer in
+                            .record(try await client.lookup(query))
+                        }
+                        attemptsOfOwnCall.withLock { $0 = answer.attempts }
+                        guard case .record(let record) = answer.result else { return nil }
+                        return record
+                    }
+                    metrics.cache(hit: fromCache)
+                    let statistics = cache.statistics
+                    metrics.cacheSize(entries: statistics.entries, bytes: statistics.bytes)
+                    return (.record(record), fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 }, fromCache ? .cache : .populationDb)
+                } catch is CancellationError where !Task.isCancelled {
+                    // The request whose call this one joined was cancelled; this one still wants an answer.
+                    continue
+                } catch let failure as Failure where failure.kind == .withdrawn && attemptsOfOwnCall.withLock({ $0 == nil }) {
+                    // The joined call's request was withdrawn, not this one.
+                    continue
+                }
+            }
+        }
+    }
+
+    private enum Answer: Sendable {
+        case matched(Bool)
+        case record(CitizenRecord?)
+    }
+
+    private func outcome(
+        _ request: ValidatedRequest,
+        _ body: () async throws -> (result: Answer, attempts: Int, source: OutcomeSource)
+    ) async -> Outcome? {
+        do {
+            let (answer, attempts, source) = try await body()
+            switch answer {
+            case .matched(let matched):
+                return request.verified(matched: matched, source: source, attempts: attempts, completedAt: Date())
+            case .record(let record?):
+                return request.found(record, source: source, attempts: attempts, completedAt: Date())
+            case .record(nil):
+                return request.type == .verify
+                    ? request.verified(matched: false, source: source, attempts: attempts, completedAt: Date())
+                    : request.notFound(source: source, attempts: attempts, completedAt: Date())
+            }
+        } catch let failure as Failure {
+            switch failure.kind {
+            case .expired: return request.expired(attempts: failure.attempts, completedAt: Date())
+            case .unavailable: return request.unavailable(attempts: failure.attempts, completedAt: Date())
+            case .withdrawn: return nil
+            }
+        } catch {
+            // Cancelled (shutdown): nothing is published for it either; it is redelivered.
+            return nil
+        }
+    }
+
+    /// Calls within the quota, retrying what may succeed later; an expired request never spends a call.
+    private func callWithRetries(
+        _ request: ValidatedRequest,
+        source: String,
+        deadline: SchedulingInstant,
+        operation: PopulationOperation,
+        call: (PopulationDBClient) async throws(PopulationDBError) -> Answer
+    ) async throws -> (result: Answer, attempts: Int, source: OutcomeSource) {
+        var attempts = 0
+        while true {
+            guard scheduler.now < deadline else { throw Failure(kind: .expired, attempts: attempts) }
+            let permit: UpstreamPermit
+            switch try await scheduler.acquire(portal: request.portal, channel: request.channel, deadline: deadline, source: source) {
+            case .permit(let granted): permit = granted
+            case .expired: throw Failure(kind: .expired, attempts: attempts)
+            case .withdrawn: throw Failure(kind: .withdrawn, attempts: attempts)
+            }
+            guard breaker.allowsCall() else {
+                // Open (or probing in half-open): no call. The scheduler is paused meanwhile; wait a little.
+                permit.complete(.success(latency: .zero))
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            attempts += 1
+            let started = ContinuousClock.now
+            do {
+                let answer = try await call(client)
+                let latency = started.duration(to: .now)
+                UpstreamTime.current?.add(latency)
+                permit.complete(.success(latency: latency))
+                breaker.recordSuccess()
+                metrics.upstreamCall(operation: operation.rawValue, httpStatus: 200, outcome: Self.callOutcome(answer), latency: latency)
+                metrics.upstreamReachable(true)
+                return (answer, attempts, .populationDb)
+            } catch {
+                let latency = started.duration(to: .now)
+                UpstreamTime.current?.add(latency)
+                metrics.upstreamCall(
+                    operation: operation.rawValue, httpStatus: error.httpStatus,
+                    outcome: error.isRetriable ? .retriable : .permanent, latency: latency
+                )
+                if error.code == .rateLimited {
+                    permit.complete(.rateLimited(retryAfter: error.retryAfter))
+                } else {
+                    permit.complete(.failure(latency: latency))
+                    if error.isRetriable {
+                        breaker.recordFailure()
+                        metrics.upstreamReachable(false)
+                    }
+                }
+                logger.forRequest(id: request.requestId, portal: request.portal).debug(
+                    "Population database call failed", metadata: ["error": "\(error)", "attempt": "\(attempts)"]
+                )
+                guard error.isRetriable,
+                    let delay = retry.delay(afterAttempts: attempts, retryAfter: error.retryAfter, unitRandom: Double.random(in: 0..<1))
+                else {
+                    throw Failure(kind: .unavailable, attempts: attempts)
+                }
+                guard scheduler.now.advanced(by: delay) < deadline else {
+                    throw Failure(kind: .expired, attempts: attempts)
+                }
+                metrics.retried(portal: request.portal)
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private static func callOutcome(_ answer: Answer) -> UpstreamCallOutcome {
+        switch answer {
+        case .matched(true), .record(.some): .ok
+        case .matched(false), .record(nil): .notFound
+        }
+    }
+}
+
+/// Builds the audit record of each population-database access: who asked, for what, what was released.
+struct AuditTrail: Sendable {
+    let topic: String
+    let hasher: AuditHasher
+
+    func record(for request: ValidatedRequest, outcome: Outcome) -> KafkaRecord? {
+        guard outcome.source != .gateway else { return nil }
+        let record = AuditRecord(request: request, outcome: outcome, hasher: hasher)
+        return KafkaRecord(topic: topic, key: Array(record.key.utf8), value: record.jsonBytes())
+    }
+}
+

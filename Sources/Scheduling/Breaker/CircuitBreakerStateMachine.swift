@@ -1,0 +1,124 @@
+/// The circuit breaker's states.
+public enum CircuitState: String, Sendable, Hashable, CaseIterable {
+    /// Calls go through; outcomes are counted.
+    case closed
+    /// No calls until the cool-down has passed.
+    case open
+    /// A few probe calls go through; their success closes the breaker, a failure opens it again.
+    case halfOpen = "half-open"
+}
+
+/// The breaker's rules without clocks or I/O: methods take the time and return the state entered,
+/// if any, so that `CircuitBreaker` does the notifying and timing and tests need neither.
+struct CircuitBreakerStateMachine {
+    private let configuration: CircuitBreakerConfiguration
+    private(set) var state = CircuitState.closed
+    /// Outcomes of recent calls while closed (true: failed), oldest overwritten first.
+    private var window: [Bool]
+    private var windowNext = 0
+    private var windowCount = 0
+    private var windowFailures = 0
+    private var consecutiveFailures = 0
+    /// While open: when probes may start.
+    private(set) var openUntil: SchedulingInstant?
+    /// While half-open: probes granted and probes that succeeded.
+    private var probesGranted = 0
+    private var probesSucceeded = 0
+
+    init(configuration: CircuitBreakerConfiguration) {
+        self.configuration = configuration
+        window = Array(repeating: false, count: max(1, configuration.windowSize))
+    }
+
+    /// Whether a call may go out now; moves from open to half-open once the cool-down has passed.
+    mutating func allowsCall(now: SchedulingInstant) -> (allowed: Bool, entered: CircuitState?) {
+        var entered: CircuitState?
+        if state == .open, let openUntil, now >= openUntil {
+            entered = enterHalfOpen()
+        }
+        switch state {
+        case .closed:
+            return (true, entered)
+        case .open:
+            return (false, entered)
+        case .halfOpen:
+            guard probesGranted < configuration.halfOpenProbes else { return (false, entered) }
+            probesGranted += 1
+            return (true, entered)
+        }
+    }
+
+    /// The cool-down timer fired: probes may start.
+    mutating func coolDownElapsed(now: SchedulingInstant) -> CircuitState? {
+        guard state == .open, let openUntil, now >= openUntil else { return nil }
+        return enterHalfOpen()
+    }
+
+    mutating func recordSuccess() -> CircuitState? {
+        switch state {
+        case .closed:
+            consecutiveFailures = 0
+            push(failed: false)
+            return nil
+        case .open:
+            return nil  // a call that started before the breaker opened says nothing about now
+        case .halfOpen:
+            probesSucceeded += 1
+            guard probesSucceeded >= configuration.halfOpenProbes else { return nil }
+            state = .closed
+            openUntil = nil
+            resetCounts()
+            return .closed
+        }
+    }
+
+    mutating func recordFailure(now: SchedulingInstant) -> CircuitState? {
+        switch state {
+        case .closed:
+            consecutiveFailures += 1
+            push(failed: true)
+            let ratioExceeded =
+                windowCount >= configuration.minimumCalls
+                && Double(windowFailures) >= configuration.failureRatio * Double(windowCount)
+            guard ratioExceeded || consecutiveFailures >= configuration.consecutiveFailures else { return nil }
+            return open(now: now)
+        case .open:
+            return nil
+        case .halfOpen:
+            return open(now: now)
+        }
+    }
+
+    private mutating func open(now: SchedulingInstant) -> CircuitState {
+        state = .open
+        openUntil = now.advanced(by: configuration.coolDown.duration)
+        resetCounts()
+        return .open
+    }
+
+    private mutating func enterHalfOpen() -> CircuitState {
+        state = .halfOpen
+        openUntil = nil
+        probesGranted = 0
+        probesSucceeded = 0
+        return .halfOpen
+    }
+
+    private mutating func push(failed: Bool) {
+        if windowCount == window.count {
+            if window[windowNext] { windowFailures -= 1 }
+        } else {
+            windowCount += 1
+        }
+        window[windowNext] = failed
+        if failed { windowFailures += 1 }
+        windowNext = (windowNext + 1) % window.count
+    }
+
+    private mutating func resetCounts() {
+        windowNext = 0
+        windowCount = 0
+        windowFailures = 0
+        consecutiveFailures = 0
+    }
+}

@@ -1,0 +1,203 @@
+import Crypto
+import DanCuContract
+import Synchronization
+
+/// Remembers population-database answers in memory (never on disk): found records for
+/// `foundTTL`, not-found answers for `notFoundTTL`, least recently used evicted first within
+/// `maxEntries` and `maxBytes`. Identical queries in flight at once share one upstream call.
+///
+/// The key does not depend on the request type or procedure: a record cached for a lookup answers
+/// a verify of the same (ID, name, date of birth), and serves any procedure's allowed fields (the
+/// caller minimises the record per procedure, as it does for fresh answers).
+public final class ResultCache: Sendable {
+    fileprivate enum Answer {
+        case found(CompactRecord)
+        case notFound
+    }
+
+    fileprivate struct State {
+        var entries: ExpiringLRU<CacheKey, Answer>
+        var sharedStrings = InternTable(capacity: ResultCache.sharedStringCapacity)
+        /// Callers waiting for a load another caller has under way.
+        var loading: [CacheKey: [CheckedContinuation<Step, any Error>]] = [:]
+        var hits = 0
+        var misses = 0
+        var coalesced = 0
+    }
+
+    fileprivate enum Step {
+        /// The cache held the answer.
+        case cached(CitizenRecord?)
+        /// Another caller's load answered.
+        case joined(CitizenRecord?)
+        /// This caller loads for everyone.
+        case load
+    }
+
+    /// Memory of an entry besides its record bytes: its LRU node, its index slot at the index's
+    /// load factor, and the record buffer's allocation header (measured, see Docs/operations.md).
+    static let entryOverheadBytes = 160
+    /// Distinct shared strings (place names, codes, vocabulary) kept at most; a million records of
+    /// the synthetic population use a few tens of thousands.
+    static let sharedStringCapacity = 1 << 20
+
+    private let configuration: CacheConfiguration
+    private let enabledTypes: Set<RequestType>
+    /// Keyed once: each key copies it, instead of deriving the HMAC pads from the secret per request.
+    private let keyedHMAC: HMAC<SHA256>
+    private let clock: ElapsedClock
+    private let state: Mutex<State>
+
+    /// - Parameter secret: the HMAC key; `nil` draws a random one for this process.
+    public init(configuration: CacheConfiguration, secret: [UInt8]?, clock: any Clock<Duration>) {
+        self.configuration = configuration
+        enabledTypes = Set(configuration.enabledFor)
+        keyedHMAC = HMAC(key: secret.map { SymmetricKey(data: $0) } ?? SymmetricKey(size: .bits256))
+        self.clock = ElapsedClock(clock)
+        state = Mutex(
+            State(entries: ExpiringLRU(maxEntries: configuration.maxEntries, maxBytes: configuration.maxBytes))
+        )
+    }
+
+    /// The key for a query. The ID number is trimmed, the name normalised as the database
+    /// compares names, the date written as `dd/MM/yyyy` or `yyyy`.
+    public func key(idNumber: String, fullName: String, dateOfBirth: BirthDate) -> CacheKey {
+        let name: String
+        switch FullName.normalize(fullName) {
+        case .success(let normalised): name = normalised
+        case .failure: name = fullName
+        }
+        var message: [UInt8] = []
+        message.reserveCapacity(64)
+        message.append(contentsOf: idNumber.utf8.filter { $0 != UInt8(ascii: " ") })
+        // A separator that cannot occur in the fields keeps ("12", "3…") apart from ("123", "…").
+        message.append(0x1F)
+        message.append(contentsOf: name.utf8)
+        message.append(0x1F)
+        message.append(contentsOf: dateOfBirth.displayText.utf8)
+        var hmac = keyedHMAC
+        hmac.update(data: message)
+        let code = hmac.finalize()
+        return code.withUnsafeBytes { bytes in
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for index in 0..<8 {
+                high = high << 8 | UInt64(bytes[index])
+                low = low << 8 | UInt64(bytes[index + 8])
+            }
+            return CacheKey(high: high, low: low)
+        }
+    }
+
+    /// The answer for `key`: from the cache, from an identical load already under way, or from
+    /// `load` (whose answer is then cached; errors are not). `fromCache` is true only for answers
+    /// the cache held; callers that joined another's load get its fresh answer, or its error
+    /// (including a `CancellationError` if the loading task was cancelled: retry then). Request
+    /// types the configuration leaves out always call `load` and store nothing.
+    /// A record is `nil` when the database has no such citizen.
+    public func value(
+        for key: CacheKey,
+        type: RequestType,
+        load: @Sendable () async throws -> CitizenRecord?
+    ) async throws -> (CitizenRecord?, fromCache: Bool) {
+        guard enabledTypes.contains(type) else { return (try await load(), false) }
+        let step = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Step, any Error>) in
+            state.withLock { state in
+                let lookup = state.entries.value(for: key, now: clock.now)
+                state.releaseRemoved()
+                switch lookup {
+                case .hit(.found(let compact)):
+                    if let record = compact.record(in: state.sharedStrings) {
+                        state.hits += 1
+                        continuation.resume(returning: .cached(record))
+                        return
+                    }
+                case .hit(.notFound):
+                    state.hits += 1
+                    continuation.resume(returning: .cached(nil))
+                    return
+                case .miss:
+                    break
+                }
+                state.misses += 1
+                if state.loading[key] != nil {
+                    state.coalesced += 1
+                    state.loading[key]?.append(continuation)
+                } else {
+                    state.loading[key] = []
+                    continuation.resume(returning: .load)
+                }
+            }
+        }
+        switch step {
+        case .cached(let record):
+            return (record, true)
+        case .joined(let record):
+            return (record, false)
+        case .load:
+            return (try await loadAndShare(key: key, load: load), false)
+        }
+    }
+
+    public var statistics: CacheStatistics {
+        state.withLock { state in
+            CacheStatistics(
+                hits: state.hits,
+                misses: state.misses,
+                coalesced: state.coalesced,
+                evictions: state.entries.evictions,
+                entries: state.entries.count,
+                bytes: state.entries.bytes,
+                sharedStrings: state.sharedStrings.count
+            )
+        }
+    }
+
+    // MARK: Internals
+
+    private func loadAndShare(
+        key: CacheKey,
+        load: @Sendable () async throws -> CitizenRecord?
+    ) async throws -> CitizenRecord? {
+        let result: Result<CitizenRecord?, any Error>
+        do {
+            result = .success(try await load())
+        } catch {
+            result = .failure(error)
+        }
+        let waiting = state.withLock { state in
+            if case .success(let record) = result {
+                let now = clock.now
+                if let record {
+                    let compact = CompactRecord(record, table: &state.sharedStrings)
+                    state.entries.insert(
+                        .found(compact),
+                        for: key,
+                        bytes: Self.entryOverheadBytes + compact.bytes.count,
+                        expires: now.advanced(by: configuration.foundTTL.duration)
+                    )
+                } else {
+                    state.entries.insert(
+                        .notFound,
+                        for: key,
+                        bytes: Self.entryOverheadBytes,
+                        expires: now.advanced(by: configuration.notFoundTTL.duration)
+                    )
+                }
+            }
+            state.releaseRemoved()
+            return state.loading.removeValue(forKey: key) ?? []
+        }
+        for continuation in waiting { continuation.resume(with: result.map(Step.joined)) }
+        return try result.get()
+    }
+}
+
+extension ResultCache.State {
+    /// Gives back the shared strings of records that left the cache.
+    fileprivate mutating func releaseRemoved() {
+        for answer in entries.takeRemoved() {
+            if case .found(let compact) = answer { compact.release(from: &sharedStrings) }
+        }
+    }
+}

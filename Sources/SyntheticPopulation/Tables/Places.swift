@@ -1,0 +1,53 @@
+/// Words for the street or hamlet part of an address (`ChiTiet`), uppercase as the database writes them.
+enum Places {
+    /// Streets named after people and events, as in every Vietnamese town.
+    static let streets: [String] = [
+        "LÊ LỢI", "TRẦN HƯNG ĐẠO", "NGUYỄN TRÃI", "HAI BÀ TRƯNG", "LÝ THƯỜNG KIỆT", "QUANG TRUNG",
+        "NGUYỄN HUỆ", "LÊ DUẨN", "PHAN CHU TRINH", "PHAN BỘI CHÂU", "HÙNG VƯƠNG", "ĐIỆN BIÊN PHỦ",
+        "NGUYỄN DU", "TRẦN PHÚ", "LÊ HỒNG PHONG", "NGUYỄN VĂN CỪ", "VÕ THỊ SÁU", "CÁCH MẠNG THÁNG TÁM",
+        "BÀ TRIỆU", "NGÔ QUYỀN", "LÝ TỰ TRỌNG", "NGUYỄN THỊ MINH KHAI", "PHẠM VĂN ĐỒNG", "TÔN ĐỨC THẮNG",
+        "HOÀNG VĂN THỤ", "NGUYỄN ĐÌNH CHIỂU", "TRƯỜNG CHINH", "LÊ THÁNH TÔN", "ĐINH TIÊN HOÀNG", "YÊN THẾ",
+        "30 THÁNG 4", "3 THÁNG 2", "NGUYỄN VĂN LINH", "HUỲNH THÚC KHÁNG", "CHU VĂN AN", "TRẦN QUỐC TOẢN",
+    ]
+
+    /// Hamlet names of good omen, common across the country.
+    static let hamletNames: [String] = [
+        "ĐÔNG", "TÂY", "NAM", "BẮC", "TRUNG", "PHÚ HÒA", "AN THẠNH", "BÌNH AN", "TÂN LẬP", "HÒA BÌNH",
+        "THẠNH LỢI", "PHÚ LỢI", "AN PHÚ", "TÂN HƯNG", "MỸ HIỆP", "ĐOÀN KẾT", "THỐNG NHẤT", "QUYẾT THẮNG",
+        "HƯNG THỊNH", "LONG HÒA", "VĨNH THẠNH", "PHƯỚC LỘC", "XUÂN LAI", "NHÂN HÒA",
+    ]
+
+    /// Village names in the northern uplands, where hamlets are `BẢN` with Tày-Thái names.
+    static let uplandVillageNames: [String] = [
+        "NÀ PHẶC", "NÀ LƯỜNG", "PẮC NẶM", "HUỔI LÓNG", "KHAU VAI", "NẬM CANG", "PÁC BÓ", "TÀ XÙA",
+        "NÀ HANG", "CỐC LY", "PHIÊNG LUÔNG", "BẢN LẦU",
+    ]
+
+    /// Village names in the Central Highlands (`BUÔN`, `PLEI`, `BON`).
+    static let highlandVillageNames: [String] = [
+        "KO SIER", "ALÊ A", "TUNG", "KRONG", "ĐÔN", "JUN", "PHAO", "ĐRĂNG", "KOTU", "DƠ LĂM", "BRIU", "KOL",
+    ]
+
+    /// The word for a rural hamlet, by region, with relative weights.
+    static func hamletWords(_ region: ProvinceProfile.Region) -> WeightedList<String> {
+        switch region {
+        case .northernUplands: uplandHamletWords
+        case .redRiverDelta: deltaHamletWords
+        case .central: centralHamletWords
+        case .centralHighlands: highlandHamletWords
+        case .south: southernHamletWords
+        }
+    }
+
+    private static let uplandHamletWords = WeightedList([("THÔN", 45), ("BẢN", 40), ("XÓM", 15)])
+    private static let deltaHamletWords = WeightedList([("THÔN", 60), ("XÓM", 30), ("TỔ DÂN PHỐ", 10)])
+    private static let centralHamletWords = WeightedList([("THÔN", 70), ("XÓM", 20), ("KHỐI", 10)])
+    private static let highlandHamletWords = WeightedList([("THÔN", 60), ("BUÔN", 25), ("PLEI", 10), ("BON", 5)])
+    private static let southernHamletWords = WeightedList([("ẤP", 80), ("KHU PHỐ", 20)])
+
+    /// Share of people in each region with a street address rather than a hamlet, per thousand.
+    static func urbanPerMille(isCity: Bool) -> Int { isCity ? 800 : 330 }
+
+    /// How many ward codes each synthetic district owns.
+    static let wardsPerDistrict = 15
+}

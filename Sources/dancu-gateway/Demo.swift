@@ -1,0 +1,70 @@
+import ArgumentParser
+import DanCuConfig
+import Foundation
+import Gateway
+import Logging
+import Operations
+import Synchronization
+import TrafficModel
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the embedded cluster, the simulator and the gateway in one process, send generated traffic with known answers, print the report.",
+        discussion: "Exits 0 only when every request got its expected outcome. Kafka and population-database settings in the configuration are ignored: the demo always runs embedded."
+    )
+
+    @Option(help: "Requests to send.")
+    var requests = 2000
+
+    @Option(help: "Requests per second (open loop: sends follow the schedule, not the answers).")
+    var rate: Double = 200
+
+    @OptionGroup var configOption: ConfigOption
+
+    func validate() throws {
+        guard requests > 0 else { throw ValidationError("--requests must be positive") }
+        guard rate > 0 else { throw ValidationError("--rate must be positive") }
+    }
+
+    func run() async throws {
+        var (configuration, rules) = try loadConfiguration(configOption)
+        // Always the embedded default: the demo must not send made-up traffic to a real cluster or database.
+        configuration.kafka.bootstrapServers = []
+        configuration.populationDb.url = nil
+        configuration.populationDb.quota = .init()
+        configuration.populationDb.quota.requestsPerSecond = max(Int(rate * 2), 50)
+        configuration.populationDb.quota.burst = configuration.populationDb.quota.requestsPerSecond
+        configuration.populationDb.quota.maxInFlight = 64
+        configuration.admin.port = 0
+        var logConfiguration = configuration.log
+        logConfiguration.level = .warning
+        LogSetup.bootstrap(logConfiguration)
+        let logger = makeLogger()
+        let profile = LoadProfile(
+            count: requests, rate: rate, seed: configuration.embedded.seed, citizens: configuration.embedded.citizens
+        )
+        let contractRules = rules
+        let report = ReportBox()
+        let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
+        try await runtime.run(
+            announce: { endpoints in
+                print("demo: embedded Kafka at \(endpoints.bootstrapServers), simulator at \(endpoints.populationDatabaseURL)")
+                print("demo: sending \(requests) requests at \(Int(rate))/s from \(profile.portals.joined(separator: ", "))")
+            },
+            whileRunning: { endpoints in
+                let progress = ProgressReporter(interval: .seconds(1)) { print("  \($0.line)") }
+                let runner = LoadRunner(bootstrapServers: endpoints.bootstrapServers, rules: contractRules, logger: logger, progress: progress)
+                let result = try await runner.generate(profile)
+                report.value.withLock { $0 = result }
+            }
+        )
+        guard let result = report.value.withLock({ $0 }) else { throw ExitCode(2) }
+        print(result.table())
+        if !result.passed { throw ExitCode(1) }
+    }
+}
+
+/// Carries the report out of the traffic task.
+private final class ReportBox: Sendable {
+    let value = Mutex<LoadReport?>(nil)
+}

@@ -1,0 +1,259 @@
+@testable import DanCuContract
+import Foundation
+import Testing
+
+@Suite struct DecideTests {
+    let rules: ContractRules
+
+    init() throws {
+        rules = try Fixture.rules()
+    }
+
+    private func decide(_ value: [UInt8], topic: String = Fixture.angiang) -> RequestDecision {
+        rules.decide(topic: topic, value: value, receivedAt: Fixture.receivedAt)
+    }
+
+    // MARK: - Dead letters
+
+    @Test func unconfiguredPortalTopicIsADeadLetter() {
+        let reason = decide(Fixture.json(Fixture.verify), topic: "dancu.requests.hanoi").deadLetterReason
+        #expect(reason?.codeName == "unknown_portal")
+        #expect(reason?.isConfigurationProblem == true)
+    }
+
+    @Test(arguments: [
+        (Array("not json".utf8), "not_json"),
+        (Array("[1, 2]".utf8), "not_json"),
+        (Array("\"verify\"".utf8), "not_json"),
+        ([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], "not_utf8"),
+        (Array(#"{"type":"verify"}"#.utf8), "no_request_id"),
+        (Array(#"{"requestId":42,"type":"verify"}"#.utf8), "no_request_id"),
+        (Array(#"{"requestId":"","type":"verify"}"#.utf8), "no_request_id"),
+        (Array(#"{"requestId":"a b","type":"verify"}"#.utf8), "no_request_id"),
+        (Array(#"{"requestId":"yêu-cầu","type":"verify"}"#.utf8), "no_request_id"),
+        (Fixture.json(Fixture.verify, ["requestId": String(repeating: "x", count: 129)]), "no_request_id"),
+    ])
+    func unanswerableMessagesAreDeadLetters(value: [UInt8], code: String) {
+        #expect(decide(value).deadLetterReason?.codeName == code)
+    }
+
+    @Test func messagesOverTheLimitAreDeadLettersUnread() throws {
+        let padding = String(repeating: "x", count: 65_536)
+        let reason = decide(Fixture.json(Fixture.verify, ["officerId": padding])).deadLetterReason
+        #expect(reason?.codeName == "too_large")
+        #expect(reason?.headerValue == "too_large: message is larger than 65536 bytes")
+    }
+
+    @Test func deadLetterHeadersNameTheSource() {
+        let headers = DeadLetterHeader.values(
+            reason: .notJSON,
+            sourceTopic: Fixture.angiang,
+            partition: 3,
+            offset: 42
+        )
+        let decoded = headers.map { "\($0.key)=\(String(decoding: $0.value, as: UTF8.self))" }
+        #expect(
+            decoded == [
+                "dancu-error=not_json: message is not a JSON object", "dancu-source-topic=dancu.requests.angiang",
+                "dancu-source-partition=3", "dancu-source-offset=42",
+            ]
+        )
+    }
+
+    @Test(arguments: ["a", "A-Z.a_z:0-9", String(repeating: "7", count: 128)])
+    func usableRequestIds(requestId: String) {
+        #expect(decide(Fixture.json(Fixture.verify, ["requestId": requestId])).request?.requestId == requestId)
+    }
+
+    // MARK: - Valid requests
+
+    @Test func validVerifyIsNormalisedAndQueried() throws {
+        let value = Fixture.json(
+            Fixture.verify,
+            citizen: ["fullName": " tra\u{0302}\u{0300}n  quang khương ", "dateOfBirth": "1990-04-20"]
+        )
+        let request = try #require(decide(value).request)
+        #expect(request.portal == "angiang")
+        #expect(request.type == .verify)
+        #expect(request.channel == .online)
+        #expect(request.citizen == .init(fullName: "TRẦN QUANG KHƯƠNG", idNumber: "089090001234", dateOfBirth: .full(year: 1990, month: 4, day: 20)))
+        #expect(request.releasedFields.isEmpty)
+        #expect(request.deadline == Fixture.receivedAt.addingTimeInterval(60))
+    }
+
+    @Test(arguments: [("counter", 30.0), ("online", 60), ("batch", 86_400)])
+    func defaultDeadlineFollowsTheChannel(channel: String, seconds: Double) throws {
+        let request = try #require(decide(Fixture.json(Fixture.verify, ["channel": channel])).request)
+        #expect(request.deadline == Fixture.receivedAt.addingTimeInterval(seconds))
+    }
+
+    @Test func explicitDeadlineAndAuditFieldsAreKept() throws {
+        let value = Fixture.json(
+            Fixture.verify,
+            [
+                "portal": "angiang", "channel": "counter", "officerId": "cb.longxuyen.07",
+                "requestedAt": "2024-05-20T08:29:59+07:00", "deadline": "2024-05-20T08:30:20+07:00",
+            ]
+        )
+        let request = try #require(decide(value).request)
+        #expect(request.officerId == "cb.longxuyen.07")
+        #expect(request.requestedAt == Fixture.receivedAt.addingTimeInterval(-1))
+        #expect(request.deadline == Fixture.receivedAt.addingTimeInterval(20))
+    }
+
+    @Test func lookupReleasesTheProcedureFieldsByDefault() throws {
+        let request = try #require(decide(Fixture.json(Fixture.lookup)).request)
+        #expect(request.procedureCode == "1.001193")
+        #expect(request.releasedFields == [.fullName, .idNumber, .ethnicity, .dateOfBirth, .permanentAddress])
+    }
+
+    @Test func lookupReleasesExactlyTheRequestedAllowedFieldsInRecordOrder() throws {
+        let value = Fixture.json(Fixture.lookup, ["fields": ["permanentAddress", "fullName", "fullName"]])
+        let request = try #require(decide(value).request)
+        #expect(request.releasedFields == [.fullName, .permanentAddress])
+    }
+
+    @Test func unlistedProcedureFallsBackToTheDefaultEntry() throws {
+        let request = try #require(decide(Fixture.json(Fixture.lookup, ["procedureCode": "2.002165"])).request)
+        #expect(request.releasedFields == [.fullName, .idNumber, .dateOfBirth])
+    }
+
+    @Test func linkReleasesTheAccountFields() throws {
+        let request = try #require(decide(Fixture.json(Fixture.link)).request)
+        #expect(request.legacyIdNumber == "351234567")
+        #expect(request.releasedFields == [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth])
+    }
+
+    // MARK: - Rejections: one table, one row per rule
+
+    @Test(arguments: [
+        // Portal identity and permissions.
+        (Fixture.json(Fixture.verify, ["portal": "haiduong"]), "forbidden", ["portal:portal_mismatch"]),
+        (Fixture.json(Fixture.verify, ["portal": 7]), "invalid_request", ["portal:wrong_type"]),
+        (Fixture.json(Fixture.lookup, ["procedureCode": "2.002165"]), "query", []),
+        // Type and channel.
+        (Fixture.json(Fixture.verify, removing: ["type"]), "invalid_request", ["type:missing"]),
+        (Fixture.json(Fixture.verify, ["type": "VERIFY"]), "invalid_request", ["type:unknown_value"]),
+        (Fixture.json(Fixture.verify, ["channel": "phone"]), "invalid_request", ["channel:unknown_value"]),
+        // Unknown keys are typos, not extensions.
+        (Fixture.json(Fixture.verify, ["procedurecode": "1.001193"]), "invalid_request", ["procedurecode:unknown_key"]),
+        (Fixture.json(Fixture.verify, citizen: ["phone": "0900000000"]), "invalid_request", ["citizen.phone:unknown_key"]),
+        // Citizen.
+        (Fixture.json(Fixture.verify, removing: ["citizen"]), "invalid_request", ["citizen:missing"]),
+        (Fixture.json(Fixture.verify, ["citizen": "Trần"]), "invalid_request", ["citizen:wrong_type"]),
+        (Fixture.json(Fixture.verify, citizen: ["fullName": nil]), "invalid_request", ["citizen.fullName:missing"]),
+        (Fixture.json(Fixture.verify, citizen: ["fullName": "Trần 3"]), "invalid_request", ["citizen.fullName:invalid_characters"]),
+        (Fixture.json(Fixture.verify, citizen: ["idNumber": "0890900012"]), "invalid_request", ["citizen.idNumber:invalid_format"]),
+        (Fixture.json(Fixture.verify, citizen: ["idNumber": "003090001234"]), "invalid_request", ["citizen.idNumber:unknown_province_code"]),
+        (Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "29/02/2001"]), "invalid_request", ["citizen.dateOfBirth:invalid_date"]),
+        (Fixture.json(Fixture.verify, ["citizen": ["fullName": "A", "idNumber": 89090001234, "dateOfBirth": 1990] as [String: Any]]), "invalid_request", ["citizen.idNumber:wrong_type", "citizen.dateOfBirth:wrong_type"]),
+        // Lookup and minimisation.
+        (Fixture.json(Fixture.lookup, removing: ["procedureCode"]), "invalid_request", ["procedureCode:missing"]),
+        (Fixture.json(Fixture.lookup, ["procedureCode": "1 001193"]), "invalid_request", ["procedureCode:invalid_format"]),
+        (Fixture.json(Fixture.lookup, ["fields": ["fullName", "religion", "bloodType"]]), "forbidden", ["fields[1]:field_not_allowed", "fields[2]:field_not_allowed"]),
+        (Fixture.json(Fixture.lookup, ["fields": ["fullName", "email"]]), "invalid_request", ["fields[1]:unknown_value"]),
+        (Fixture.json(Fixture.lookup, ["fields": []]), "invalid_request", ["fields:empty"]),
+        (Fixture.json(Fixture.lookup, ["fields": "fullName"]), "invalid_request", ["fields:wrong_type"]),
+        (Fixture.json(Fixture.verify, ["fields": ["fullName"]]), "invalid_request", ["fields:not_applicable"]),
+        // Link.
+        (Fixture.json(Fixture.link, removing: ["legacyIdNumber"]), "invalid_request", ["legacyIdNumber:missing"]),
+        (Fixture.json(Fixture.link, ["legacyIdNumber": "089090001234"]), "invalid_request", ["legacyIdNumber:invalid_format"]),
+        (Fixture.json(Fixture.link, citizen: ["idNumber": "351234567"]), "invalid_request", ["citizen.idNumber:invalid_format"]),
+        (Fixture.json(Fixture.verify, ["legacyIdNumber": "351234567"]), "invalid_request", ["legacyIdNumber:not_applicable"]),
+        // Audit fields and deadlines.
+        (Fixture.json(Fixture.verify, ["officerId": ""]), "invalid_request", ["officerId:invalid_format"]),
+        (Fixture.json(Fixture.verify, ["requestedAt": "20/05/2024 08:30"]), "invalid_request", ["requestedAt:invalid_format"]),
+        (Fixture.json(Fixture.verify, ["deadline": "2024-05-20T08:30:00+07:00"]), "expired", ["deadline:deadline_passed"]),
+        // CCCD digits contradicting the date of birth: no citizen can match.
+        (Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "20/04/1991"]), "not_verified", ["citizen.idNumber:id_number_year_mismatch"]),
+        (Fixture.json(Fixture.verify, citizen: ["idNumber": "089290001234", "dateOfBirth": "1990"]), "not_verified", ["citizen.idNumber:id_number_century_mismatch"]),
+        (Fixture.json(Fixture.lookup, citizen: ["dateOfBirth": "1991"]), "not_found", ["citizen.idNumber:id_number_year_mismatch"]),
+        (Fixture.json(Fixture.link, citizen: ["idNumber": "089190001234", "dateOfBirth": "2090"]), "invalid_request", ["citizen.dateOfBirth:date_in_future"]),
+        // A CMND carries no birth year: nothing to contradict.
+        (Fixture.json(Fixture.verify, citizen: ["idNumber": "351234567", "dateOfBirth": "1991"]), "query", []),
+    ])
+    func rule(value: [UInt8], status: String, errors: [String]) {
+        let decision = decide(value)
+        guard let outcome = decision.outcome else {
+            #expect(status == "query", "expected \(status), got \(decision)")
+            return
+        }
+        #expect(outcome.status.rawValue == status)
+        #expect(outcome.errorCodes == errors)
+        #expect(outcome.source == .gateway)
+        #expect(outcome.attempts == 0)
+        #expect(outcome.citizen == nil)
+        #expect(outcome.requestId.hasPrefix("ag-"))
+    }
+
+    @Test func portalNotAllowedTheTypeIsForbidden() throws {
+        let outcome = try #require(decide(Fixture.json(Fixture.lookup), topic: "dancu.requests.hoabinh").outcome)
+        #expect(outcome.status == .forbidden)
+        #expect(outcome.portal == "hoabinh")
+        #expect(outcome.errorCodes == ["type:type_not_allowed"])
+        #expect(outcome.message == ResultText.forbidden)
+    }
+
+    @Test func procedureNotConfiguredIsForbiddenOnceTheDefaultIsRemoved() throws {
+        let strict = try Fixture.rules(procedures: [Fixture.birthRegistration])
+        let value = Fixture.json(Fixture.lookup, ["procedureCode": "2.002165"])
+        let outcome = try #require(strict.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).outcome)
+        #expect(outcome.status == .forbidden)
+        #expect(outcome.errorCodes == ["procedureCode:procedure_not_configured"])
+    }
+
+    @Test func everyProblemIsReportedAtOnce() throws {
+        let value = Array(
+            """
+            {"requestId": "hd-77", "portal": "haiduong", "type": "lookup", "channel": "fax",
+             "procedureCode": "1.001193", "fields": ["fullName", "religion", "shoeSize"],
+             "citizen": {"fullName": "Nguyễn Văn 3", "idNumber": "12345", "dateOfBirth": "29/02/2001"},
+             "deadline": "tomorrow", "colour": "blue"}
+            """.utf8
+        )
+        let outcome = try #require(decide(value).outcome)
+        #expect(outcome.status == .forbidden)
+        #expect(
+            outcome.errorCodes == [
+                "colour:unknown_key", "portal:portal_mismatch", "channel:unknown_value",
+                "citizen.fullName:invalid_characters", "citizen.idNumber:invalid_format",
+                "citizen.dateOfBirth:invalid_date", "fields[1]:field_not_allowed", "fields[2]:unknown_value",
+                "deadline:invalid_format",
+            ]
+        )
+        #expect(outcome.type == .lookup)
+        #expect(outcome.requestId == "hd-77")
+        #expect(outcome.portal == "angiang", "the outcome goes to the topic's portal, never the claimed one")
+    }
+
+    @Test func invalidRequestTextCountsTheProblems() throws {
+        let value = Fixture.json(Fixture.verify, ["channel": "fax", "type": "check"])
+        let outcome = try #require(decide(value).outcome)
+        #expect(outcome.status == .invalidRequest)
+        #expect(outcome.type == nil)
+        #expect(outcome.message == ResultText.invalidRequest(problemCount: 2))
+        #expect(outcome.message.contains("có 2 lỗi"))
+    }
+
+    @Test func contradictionAnswersWithTheProvincesFailureText() throws {
+        let value = Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "20/04/1991"])
+        let outcome = try #require(decide(value).outcome)
+        #expect(
+            outcome.message
+                == "[CSDLQGDC] Xác thực với CSDLQG về Dân cư thất bại. Không tìm thấy thông tin Công dân với TRẦN QUANG KHƯƠNG, 089090001234, 20/04/1991."
+        )
+        #expect(outcome.completedAt == Fixture.receivedAt)
+    }
+
+    @Test func validateByPortalIdMatchesDecideByTopic() {
+        let value = Fixture.json(Fixture.lookup)
+        #expect(
+            rules.decide(portalId: "angiang", value: value, receivedAt: Fixture.receivedAt)
+                == rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt)
+        )
+        #expect(
+            rules.decide(portalId: "hanoi", value: value, receivedAt: Fixture.receivedAt).deadLetterReason?.codeName
+                == "unknown_portal"
+        )
+    }
+}

@@ -1,0 +1,164 @@
+@testable import DanCuContract
+import Foundation
+import Testing
+
+@Suite struct OutcomeBuilderTests {
+    static let completedAt = Fixture.receivedAt.addingTimeInterval(0.35)
+
+    static let record = CitizenRecord(
+        fullName: "TRẦN QUANG KHƯƠNG",
+        idNumber: "089090001234",
+        legacyIdNumber: "351234567",
+        gender: .male,
+        ethnicity: "Kinh",
+        religion: nil,
+        maritalStatus: "Đã kết hôn",
+        bloodType: "O",
+        dateOfBirth: .full(year: 1990, month: 4, day: 20),
+        nationality: "Việt Nam",
+        permanentAddress: Address(provinceCode: "89", detail: "PHƯỜNG MỸ BÌNH, THÀNH PHỐ LONG XUYÊN, AN GIANG")
+    )
+
+    let rules: ContractRules
+
+    init() throws {
+        rules = try Fixture.rules()
+    }
+
+    private func request(_ object: [String: Any]) throws -> ValidatedRequest {
+        try #require(
+            rules.decide(topic: Fixture.angiang, value: Fixture.json(object), receivedAt: Fixture.receivedAt).request
+        )
+    }
+
+    @Test func verifyTextsAreTheProvincesOwn() throws {
+        let request = try request(Fixture.verify)
+        let success = request.verified(matched: true, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(success.status == .verified)
+        #expect(
+            success.message
+                == "[CSDLQGDC] Xác thực với CSDLQG về Dân cư thành công. Tìm thấy thông tin Công dân với TRẦN QUANG KHƯƠNG, 089090001234, 20/04/1990"
+        )
+        #expect(success.citizen == nil, "verify never releases citizen data")
+        let failure = request.verified(matched: false, source: .cache, attempts: 0, completedAt: Self.completedAt)
+        #expect(failure.status == .notVerified)
+        #expect(failure.source == .cache)
+        #expect(
+            failure.message
+                == "[CSDLQGDC] Xác thực với CSDLQG về Dân cư thất bại. Không tìm thấy thông tin Công dân với TRẦN QUANG KHƯƠNG, 089090001234, 20/04/1990."
+        )
+    }
+
+    @Test func yearOnlyDatesAreWrittenBackAsTheYear() throws {
+        let request = try request(try dictionary(Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "1990"])))
+        let outcome = request.verified(matched: true, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(outcome.message.hasSuffix("TRẦN QUANG KHƯƠNG, 089090001234, 1990"))
+    }
+
+    @Test func foundForVerifyIsVerifiedWithoutData() throws {
+        let outcome = try request(Fixture.verify).found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(outcome.status == .verified)
+        #expect(outcome.citizen == nil)
+    }
+
+    @Test func lookupReleasesOnlyTheAllowedFieldsWithNullForMissingValues() throws {
+        let request = try request(Fixture.lookup.merging(["procedureCode": "2.000000"]) { $1 })
+        let outcome = request.found(Self.record, source: .populationDb, attempts: 2, completedAt: Self.completedAt)
+        #expect(outcome.status == .found)
+        #expect(outcome.attempts == 2)
+        let citizen = try #require(outcome.citizen)
+        #expect(Set(citizen.values.keys) == [.fullName, .idNumber, .dateOfBirth])
+        #expect(citizen[.dateOfBirth] == .text("20/04/1990"))
+        #expect(citizen[.religion] == nil)
+
+        let withMissing = try self.request(Fixture.lookup.merging(["fields": ["fullName", "ethnicity"]]) { $1 })
+        var recordWithoutEthnicity = Self.record
+        recordWithoutEthnicity.ethnicity = nil
+        let json = String(
+            decoding: withMissing.found(recordWithoutEthnicity, source: .cache, attempts: 0, completedAt: Self.completedAt)
+                .jsonBytes(),
+            as: UTF8.self
+        )
+        #expect(json.contains(#""citizen":{"ethnicity":null,"fullName":"TRẦN QUANG KHƯƠNG"}"#))
+    }
+
+    @Test func lookupOfAnotherCitizensRecordIsNotFound() throws {
+        var someoneElse = Self.record
+        someoneElse.idNumber = "089090009999"
+        someoneElse.legacyIdNumber = nil
+        let outcome = try request(Fixture.lookup).found(someoneElse, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(outcome.status == .notFound)
+        #expect(outcome.citizen == nil)
+        #expect(outcome.message.hasPrefix("[CSDLQGDC] Tra cứu thông tin trong CSDLQG về Dân cư thất bại."))
+    }
+
+    @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
+        let request = try request(try dictionary(Fixture.json(Fixture.lookup, citizen: ["idNumber": "351234567"])))
+        let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(outcome.status == .found)
+        #expect(outcome.citizen?[.idNumber] == .text("089090001234"))
+    }
+
+    @Test func linkIsFoundOnlyWhenTheCMNDIsOnThatCCCDsRecord() throws {
+        let request = try request(Fixture.link)
+        let found = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(found.status == .found)
+        #expect(Set(found.citizen?.values.keys ?? [:].keys) == [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth])
+        #expect(
+            found.message
+                == "[CSDLQGDC] Liên kết số CMND với số CCCD trong CSDLQG về Dân cư thành công. Số CMND 351234567 thuộc Công dân có số CCCD 089090001234"
+        )
+
+        var otherCMND = Self.record
+        otherCMND.legacyIdNumber = "351000000"
+        let notFound = request.found(otherCMND, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(notFound.status == .notFound)
+        #expect(notFound.citizen == nil)
+        #expect(notFound.message.contains("Không tìm thấy Công dân có số CCCD 089090001234 với số CMND 351234567."))
+    }
+
+    @Test(arguments: [
+        (RequestType.verify, OutcomeStatus.notVerified), (.lookup, .notFound), (.link, .notFound),
+    ])
+    func notFoundStatusFollowsTheType(type: RequestType, status: OutcomeStatus) throws {
+        let object = [RequestType.verify: Fixture.verify, .lookup: Fixture.lookup, .link: Fixture.link][type] ?? [:]
+        let outcome = try request(object).notFound(source: .populationDb, attempts: 3, completedAt: Self.completedAt)
+        #expect(outcome.status == status)
+        #expect(outcome.type == type)
+        #expect(outcome.attempts == 3)
+    }
+
+    @Test func expiredAndUnavailableComeFromTheGateway() throws {
+        let request = try request(Fixture.verify)
+        let expired = request.expired(attempts: 1, completedAt: Self.completedAt)
+        #expect(expired.status == .expired)
+        #expect(expired.source == .gateway)
+        #expect(expired.message == ResultText.expired)
+        let unavailable = request.unavailable(attempts: 4, completedAt: Self.completedAt)
+        #expect(unavailable.status == .unavailable)
+        #expect(unavailable.attempts == 4)
+        #expect(unavailable.message.hasPrefix("[CSDLQGDC] Không kết nối được với CSDLQG về Dân cư."))
+    }
+
+    @Test func outcomeJSONHasSortedKeysAndRFC3339Times() throws {
+        let outcome = try request(Fixture.verify).verified(matched: true, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        let json = String(decoding: outcome.jsonBytes(), as: UTF8.self)
+        #expect(
+            json
+                == #"{"attempts":1,"completedAt":"2024-05-20T01:30:00.350Z","errors":[],"message":"[CSDLQGDC] Xác thực với CSDLQG về Dân cư thành công. Tìm thấy thông tin Công dân với TRẦN QUANG KHƯƠNG, 089090001234, 20/04/1990","portal":"angiang","receivedAt":"2024-05-20T01:30:00.000Z","requestId":"ag-1","source":"population-db","status":"verified","type":"verify"}"#
+        )
+    }
+
+    @Test func validatedRequestJSONIsWhatValidatePrints() throws {
+        let decision = rules.decide(topic: Fixture.angiang, value: Fixture.json(Fixture.link), receivedAt: Fixture.receivedAt)
+        let json = String(decoding: decision.jsonBytes(), as: UTF8.self)
+        #expect(json.hasPrefix(#"{"decision":"query","request":{"channel":"online","citizen":{"dateOfBirth":"20/04/1990","fullName":"TRẦN QUANG KHƯƠNG","idNumber":"089090001234"}"#))
+        #expect(json.contains(#""releasedFields":["fullName","idNumber","legacyIdNumber","dateOfBirth"]"#))
+        let deadLetter = String(decoding: RequestDecision.deadLetter(.notJSON).jsonBytes(), as: UTF8.self)
+        #expect(deadLetter == #"{"decision":"deadLetter","reason":{"code":"not_json","message":"message is not a JSON object"}}"#)
+    }
+
+    private func dictionary(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+}

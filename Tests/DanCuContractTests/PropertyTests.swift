@@ -1,0 +1,154 @@
+@testable import DanCuContract
+import Foundation
+import PropertyBased
+import Testing
+
+/// Generators built from the pieces real requests are made of.
+enum Generate {
+    /// Vietnamese letters precomposed and decomposed, ASCII, separators and characters a name may not hold.
+    static let nameParts: [String] = [
+        "a", "ă", "â", "đ", "Đ", "ê", "ô", "ơ", "ư", "ệ", "ữ", "ằ", "ỷ", "e\u{0302}\u{0301}", "u\u{031B}",
+        "o\u{031B}\u{0323}", "A\u{0306}\u{0300}", "N", "g", "h", "y", "'", "-", " ", "  ", "\t", "\u{00A0}", "3", ".",
+    ]
+
+    static let rawName = Generator<String, Shrink.None<String>> { rng in
+        let count = Int.random(in: 0...24, using: &rng)
+        return (0..<count).map { _ in nameParts.randomElement(using: &rng) ?? "" }.joined()
+    }
+
+    static let birthDate = Generator<BirthDate, Shrink.None<BirthDate>> { rng in
+        let year = Int.random(in: 1900...2023, using: &rng)
+        guard Bool.random(using: &rng) else { return .yearOnly(year) }
+        let month = Int.random(in: 1...12, using: &rng)
+        return .full(year: year, month: month, day: Int.random(in: 1...BirthDate.daysIn(month: month, year: year), using: &rng))
+    }
+
+    /// Whole milliseconds: outcomes write milliseconds, so finer instants do not round-trip by design.
+    static let instant = Generator<Date, Shrink.None<Date>> { rng in
+        Date(timeIntervalSince1970: Double(Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &rng)) / 1000)
+    }
+
+    static let outcome = Generator<Outcome, Shrink.None<Outcome>> { rng in
+        let text = ["TRẦN QUANG KHƯƠNG", "Kinh", "Chưa có thông tin", "a/b \"c\" \\ đ", ""]
+        var citizen: ReleasedCitizen?
+        if Bool.random(using: &rng) {
+            var values: [CitizenField: ReleasedCitizen.Value] = [:]
+            for field in CitizenField.allCases where Bool.random(using: &rng) {
+                switch Int.random(in: 0...2, using: &rng) {
+                case 0: values[field] = .text(text.randomElement(using: &rng) ?? "")
+                case 1: values[field] = .address(Address(provinceCode: "89", detail: text.randomElement(using: &rng)))
+                default: values[field] = .missing
+                }
+            }
+            citizen = ReleasedCitizen(values: values)
+        }
+        let errors = (0..<Int.random(in: 0...3, using: &rng)).map { index in
+            FieldProblem(field: "fields[\(index)]", code: .fieldNotAllowed, message: text.randomElement(using: &rng) ?? "")
+        }
+        return Outcome(
+            requestId: "r-\(Int.random(in: 0...1_000_000, using: &rng))",
+            portal: ["angiang", "haiduong", "hoabinh"].randomElement(using: &rng) ?? "angiang",
+            type: RequestType.allCases.randomElement(using: &rng),
+            status: OutcomeStatus.allCases.randomElement(using: &rng) ?? .found,
+            message: text.randomElement(using: &rng) ?? "",
+            citizen: citizen,
+            errors: errors,
+            source: OutcomeSource.allCases.randomElement(using: &rng) ?? .gateway,
+            attempts: Int.random(in: 0...10, using: &rng),
+            receivedAt: instant.run(using: &rng),
+            completedAt: instant.run(using: &rng)
+        )
+    }
+}
+
+extension Generate {
+    /// Good and bad values for every request key, so most generated requests break some rule.
+    static var valuePool: [String: [Any]] {
+        [
+        "portal": ["angiang", "haiduong", 7],
+        "type": ["verify", "lookup", "link", "check", NSNull()],
+        "channel": ["counter", "online", "batch", "fax"],
+        "procedureCode": ["1.001193", "2.002165", "1 001193", 1.5],
+        "fields": [["fullName"], ["religion", "shoeSize"], [], "fullName"],
+        "legacyIdNumber": ["351234567", "35123", true],
+        "officerId": ["cb.07", ""],
+        "deadline": ["2030-01-01T00:00:00Z", "2024-05-20T08:00:00+07:00", "soon"],
+        "fullName": ["Trần Quang Khương", "Trần 3", "", ["A"]],
+        "idNumber": ["089090001234", "089290001234", "351234567", "003090001234", 89_090_001_234],
+        "dateOfBirth": ["20/04/1990", "1990", "29/02/2001", "2099", "1990-04-20"],
+        ]
+    }
+
+    /// JSON objects with a usable `requestId` and a random selection of good and bad fields.
+    static let addressableRequest = Generator<[UInt8], Shrink.None<[UInt8]>> { rng in
+        func pick(_ key: String) -> Any? {
+            Int.random(in: 0...4, using: &rng) == 0 ? nil : valuePool[key]?.randomElement(using: &rng)
+        }
+        var citizen: [String: Any] = [:]
+        for key in ["fullName", "idNumber", "dateOfBirth"] { citizen[key] = pick(key) }
+        var object: [String: Any] = ["requestId": "p-\(Int.random(in: 0...999, using: &rng))", "citizen": citizen]
+        for key in ["portal", "type", "channel", "procedureCode", "fields", "legacyIdNumber", "officerId", "deadline"] {
+            object[key] = pick(key)
+        }
+        return (try? Array(JSONSerialization.data(withJSONObject: object))) ?? []
+    }
+}
+
+@Suite struct PropertyTests {
+    @Test func everyAddressableRequestIsAnsweredConsistently() async throws {
+        let rules = try Fixture.rules()
+        await propertyCheck(count: 500, input: Generate.addressableRequest) { value in
+            switch rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt) {
+            case .deadLetter(let reason):
+                Issue.record("a request with a usable requestId became a dead letter: \(reason)")
+            case .answer(let outcome):
+                #expect(!outcome.errors.isEmpty, "every gateway answer says why")
+                #expect(outcome.portal == "angiang")
+                #expect(outcome.citizen == nil)
+                let forbidden = outcome.errors.contains { $0.code.isForbidden }
+                #expect((outcome.status == .forbidden) == forbidden)
+            case .query(let request):
+                #expect(request.deadline > request.receivedAt)
+                #expect(FullName.normalize(request.citizen.fullName) == .success(request.citizen.fullName))
+                #expect(request.type == .lookup || request.releasedFields.allSatisfy { [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth].contains($0) })
+            }
+        }
+    }
+
+    @Test func nameNormalisationIsIdempotent() async {
+        await propertyCheck(count: 500, input: Generate.rawName) { raw in
+            guard case .success(let once) = FullName.normalize(raw) else { return }
+            #expect(FullName.normalize(once) == .success(once))
+            #expect(once == once.precomposedStringWithCanonicalMapping)
+            #expect(!once.contains("  ") && once.first != " " && once.last != " ")
+        }
+    }
+
+    @Test func decomposedAndPrecomposedSpellingsNormaliseAlike() async {
+        await propertyCheck(count: 300, input: Generate.rawName) { raw in
+            let decomposed = raw.decomposedStringWithCanonicalMapping
+            #expect(FullName.normalize(decomposed) == FullName.normalize(raw))
+        }
+    }
+
+    @Test func outcomesRoundTripThroughJSON() async throws {
+        await propertyCheck(count: 300, input: Generate.outcome) { outcome in
+            let bytes = outcome.jsonBytes()
+            let decoded = try JSONDecoder().decode(Outcome.self, from: Data(bytes))
+            #expect(decoded == outcome)
+            #expect(decoded.jsonBytes() == bytes)
+        }
+    }
+
+    @Test func timestampsRoundTrip() async {
+        await propertyCheck(count: 500, input: Generate.instant) { instant in
+            #expect(Timestamp.parse(Timestamp.format(instant)) == instant)
+        }
+    }
+
+    @Test func birthDatesRoundTripThroughTheirDisplayText() async {
+        await propertyCheck(count: 500, input: Generate.birthDate) { date in
+            #expect(DateOfBirth.parse(date.displayText, today: Fixture.receivedAt) == .success(date))
+        }
+    }
+}

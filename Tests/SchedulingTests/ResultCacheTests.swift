@@ -1,0 +1,305 @@
+import Clocks
+import DanCuConfig
+import DanCuContract
+import Synchronization
+import Testing
+
+@testable import Scheduling
+
+/// Counts the loads the cache asks for, and can hold them until released.
+final class FakeUpstream: Sendable {
+    private struct State {
+        var calls = 0
+        var gate: [CheckedContinuation<Void, Never>] = []
+        var held = false
+    }
+
+    private let state = Mutex(State())
+    let answer: CitizenRecord?
+
+    init(answer: CitizenRecord?, held: Bool = false) {
+        self.answer = answer
+        state.withLock { $0.held = held }
+    }
+
+    var calls: Int { state.withLock { $0.calls } }
+
+    func load() async throws -> CitizenRecord? {
+        state.withLock { $0.calls += 1 }
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                guard state.held else { return true }
+                state.gate.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        return answer
+    }
+
+    func release() {
+        let waiting = state.withLock { state in
+            state.held = false
+            defer { state.gate = [] }
+            return state.gate
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+}
+
+struct UpstreamDown: Error {}
+
+let sampleRecord = CitizenRecord(
+    fullName: "TRẦN QUANG KHƯƠNG",
+    idNumber: "001203004587",
+    legacyIdNumber: "012345678",
+    gender: .male,
+    ethnicity: "Kinh",
+    religion: "Không",
+    maritalStatus: "Đã kết hôn",
+    bloodType: nil,
+    dateOfBirth: .full(year: 2003, month: 4, day: 20),
+    nationality: "Việt Nam",
+    birthRegistrationPlace: Address(provinceCode: "01", detail: "THÀNH PHỐ HÀ NỘI", country: "VIỆT NAM"),
+    hometown: nil,
+    permanentAddress: Address(
+        provinceCode: "01",
+        districtCode: "001",
+        wardCode: "00001",
+        detail: "SỐ 12 PHỐ HÀNG BẠC, PHƯỜNG HÀNG ĐÀO, QUẬN HOÀN KIẾM, THÀNH PHỐ HÀ NỘI",
+        country: "VIỆT NAM"
+    ),
+    currentAddress: Address(detail: "")
+)
+
+@Suite(.timeLimit(.minutes(1))) struct ResultCacheTests {
+    private func cache(
+        _ clock: TestClock<Duration>,
+        _ change: (inout CacheConfiguration) -> Void = { _ in }
+    ) -> ResultCache {
+        var configuration = CacheConfiguration()
+        change(&configuration)
+        return ResultCache(
+            configuration: configuration,
+            secret: Array("a test secret of some length".utf8),
+            clock: clock
+        )
+    }
+
+    private func key(_ cache: ResultCache, _ id: String = "001203004587") -> CacheKey {
+        cache.key(idNumber: id, fullName: "Trần Quang Khương", dateOfBirth: .full(year: 2003, month: 4, day: 20))
+    }
+
+    @Test func keysNormaliseTheInputsAndDependOnTheSecret() {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let plain = cache.key(idNumber: "001203004587", fullName: "TRẦN QUANG KHƯƠNG", dateOfBirth: .yearOnly(2003))
+        // Decomposed marks, lower case, extra spaces: the same name as the database compares it.
+        let typed = cache.key(
+            idNumber: " 001203004587 ",
+            fullName: "  tra\u{0302}\u{0300}n   quang khương ",
+            dateOfBirth: .yearOnly(2003)
+        )
+        #expect(plain == typed)
+        #expect(
+            plain != cache.key(idNumber: "001203004587", fullName: "TRẦN QUANG KHƯƠNG", dateOfBirth: .yearOnly(2004))
+        )
+        #expect(
+            plain != cache.key(idNumber: "001203004588", fullName: "TRẦN QUANG KHƯƠNG", dateOfBirth: .yearOnly(2003))
+        )
+        let other = ResultCache(
+            configuration: CacheConfiguration(),
+            secret: Array("another secret, also long".utf8),
+            clock: clock
+        )
+        let random = ResultCache(configuration: CacheConfiguration(), secret: nil, clock: clock)
+        let keyOfOther = other.key(
+            idNumber: "001203004587",
+            fullName: "TRẦN QUANG KHƯƠNG",
+            dateOfBirth: .yearOnly(2003)
+        )
+        let keyOfRandom = random.key(
+            idNumber: "001203004587",
+            fullName: "TRẦN QUANG KHƯƠNG",
+            dateOfBirth: .yearOnly(2003)
+        )
+        #expect(Set([plain, keyOfOther, keyOfRandom]).count == 3)
+    }
+
+    @Test func foundRecordServesEveryRequestTypeUntilItsTTL() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let upstream = FakeUpstream(answer: sampleRecord)
+        let first = try await cache.value(for: key(cache), type: .lookup, load: upstream.load)
+        #expect(first.0 == sampleRecord && !first.fromCache)
+        await clock.advance(by: .seconds(599))
+        let verify = try await cache.value(for: key(cache), type: .verify, load: upstream.load)
+        #expect(verify.0 == sampleRecord && verify.fromCache)
+        await clock.advance(by: .seconds(1))
+        let afterTTL = try await cache.value(for: key(cache), type: .verify, load: upstream.load)
+        #expect(!afterTTL.fromCache)
+        #expect(upstream.calls == 2)
+        #expect(cache.statistics.hits == 1 && cache.statistics.misses == 2)
+    }
+
+    @Test func notFoundAnswerLastsItsShorterTTL() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let upstream = FakeUpstream(answer: nil)
+        _ = try await cache.value(for: key(cache), type: .verify, load: upstream.load)
+        await clock.advance(by: .seconds(59))
+        let cached = try await cache.value(for: key(cache), type: .verify, load: upstream.load)
+        #expect(cached.0 == nil && cached.fromCache)
+        await clock.advance(by: .seconds(1))
+        let expired = try await cache.value(for: key(cache), type: .verify, load: upstream.load)
+        #expect(expired.0 == nil && !expired.fromCache)
+        #expect(upstream.calls == 2)
+    }
+
+    @Test func leastRecentlyUsedIsEvictedFirst() async throws {
+        let clock = TestClock()
+        let cache = cache(clock) { $0.maxEntries = 3 }
+        let upstream = FakeUpstream(answer: sampleRecord)
+        let keys = ["001203004581", "001203004582", "001203004583", "001203004584"].map { key(cache, $0) }
+        for key in keys.prefix(3) { _ = try await cache.value(for: key, type: .lookup, load: upstream.load) }
+        _ = try await cache.value(for: keys[0], type: .lookup, load: upstream.load)  // the first is used again
+        _ = try await cache.value(for: keys[3], type: .lookup, load: upstream.load)
+        #expect(cache.statistics.entries == 3 && cache.statistics.evictions == 1)
+        // Checked in this order so that the one reload (and its eviction) comes last.
+        for (key, expectedFromCache) in [(keys[0], true), (keys[2], true), (keys[3], true), (keys[1], false)] {
+            let before = upstream.calls
+            let answer = try await cache.value(for: key, type: .lookup, load: upstream.load)
+            #expect(answer.fromCache == expectedFromCache)
+            #expect(upstream.calls == before + (expectedFromCache ? 0 : 1))
+        }
+    }
+
+    @Test func byteBoundEvictsUntilTheEntriesFit() async throws {
+        let clock = TestClock()
+        var table = InternTable(capacity: 100)
+        let recordBytes = ResultCache.entryOverheadBytes + CompactRecord(sampleRecord, table: &table).bytes.count
+        let cache = cache(clock) { $0.maxBytes = recordBytes * 5 + recordBytes / 2 }
+        let upstream = FakeUpstream(answer: sampleRecord)
+        for index in 0..<20 {
+            _ = try await cache.value(for: key(cache, "0012030045\(10 + index)"), type: .lookup, load: upstream.load)
+            #expect(cache.statistics.bytes <= recordBytes * 5 + recordBytes / 2)
+        }
+        #expect(cache.statistics.entries == 5)
+        #expect(cache.statistics.bytes == recordBytes * 5)
+        // The five newest remain.
+        let newest = try await cache.value(for: key(cache, "001203004529"), type: .lookup, load: upstream.load)
+        let oldest = try await cache.value(for: key(cache, "001203004510"), type: .lookup, load: upstream.load)
+        #expect(newest.fromCache && !oldest.fromCache)
+    }
+
+    @Test func hundredIdenticalConcurrentRequestsMakeOneUpstreamCall() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let upstream = FakeUpstream(answer: sampleRecord, held: true)
+        let key = key(cache)
+        try await withThrowingTaskGroup(of: (CitizenRecord?, fromCache: Bool).self) { group in
+            for _ in 0..<100 {
+                group.addTask { try await cache.value(for: key, type: .verify, load: upstream.load) }
+            }
+            #expect(await eventually { cache.statistics.misses == 100 })
+            upstream.release()
+            var answers = 0
+            for try await answer in group {
+                #expect(answer.0 == sampleRecord && !answer.fromCache)
+                answers += 1
+            }
+            #expect(answers == 100)
+        }
+        #expect(upstream.calls == 1)
+        #expect(cache.statistics.coalesced == 99)
+    }
+
+    @Test func errorsReachEveryJoinedCallerAndAreNotCached() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let key = key(cache)
+        let failures = Mutex(0)
+        let failing: @Sendable () async throws -> CitizenRecord? = {
+            failures.withLock { $0 += 1 }
+            throw UpstreamDown()
+        }
+        await #expect(throws: UpstreamDown.self) { try await cache.value(for: key, type: .verify, load: failing) }
+        let upstream = FakeUpstream(answer: sampleRecord)
+        let answer = try await cache.value(for: key, type: .verify, load: upstream.load)
+        #expect(answer.0 == sampleRecord && !answer.fromCache)
+        #expect(failures.withLock { $0 } == 1 && cache.statistics.entries == 1)
+    }
+
+    @Test func halfTheRequestsRepeatingHalvesTheUpstreamCalls() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let upstream = FakeUpstream(answer: sampleRecord)
+        // 1,000 citizens, each asked twice, the repeat a little later (within the TTL).
+        let idNumbers = (0..<1_000).map { "0012030\(String(10_000 + $0))" }
+        for round in 0..<2 {
+            for idNumber in idNumbers {
+                let answer = try await cache.value(for: key(cache, idNumber), type: .verify, load: upstream.load)
+                #expect(answer.fromCache == (round == 1))
+            }
+            await clock.advance(by: .seconds(60))
+        }
+        #expect(upstream.calls == 1_000)
+        #expect(cache.statistics.hits == 1_000)
+    }
+
+    @Test func typesLeftOutOfTheCacheAlwaysAskTheDatabase() async throws {
+        let clock = TestClock()
+        let cache = cache(clock) { $0.enabledFor = [.verify, .lookup] }
+        let upstream = FakeUpstream(answer: sampleRecord)
+        for _ in 0..<3 {
+            let answer = try await cache.value(for: key(cache), type: .link, load: upstream.load)
+            #expect(!answer.fromCache)
+        }
+        #expect(upstream.calls == 3 && cache.statistics.entries == 0)
+    }
+
+    @Test(arguments: [
+        sampleRecord,
+        CitizenRecord(fullName: "A", idNumber: "123456789", dateOfBirth: .yearOnly(1931)),
+        CitizenRecord(
+            fullName: String(repeating: "NGUYỄN ", count: 40),
+            idNumber: "001203004587",
+            gender: .female,
+            dateOfBirth: .full(year: 1990, month: 12, day: 31),
+            hometown: Address(wardCode: "00001")
+        ),
+    ])
+    func compactRecordsReadBackAsTheyWereStoredAndReleaseTheirSharedStrings(record: CitizenRecord) {
+        var table = InternTable(capacity: 1_000)
+        let compact = CompactRecord(record, table: &table)
+        let again = CompactRecord(record, table: &table)
+        #expect(compact.record(in: table) == record)
+        compact.release(from: &table)
+        #expect(again.record(in: table) == record)
+        again.release(from: &table)
+        #expect(table.count == 0)
+    }
+
+    @Test func recordsStillPackWhenTheSharedTableIsFull() {
+        var table = InternTable(capacity: 2)
+        let compact = CompactRecord(sampleRecord, table: &table)
+        #expect(table.count == 2)
+        #expect(compact.record(in: table) == sampleRecord)
+    }
+
+    @Test func sharedStringsLeaveWithTheLastRecordThatUsesThem() async throws {
+        let clock = TestClock()
+        let cache = cache(clock) { $0.maxEntries = 1 }
+        let upstream = FakeUpstream(answer: sampleRecord)
+        _ = try await cache.value(for: key(cache, "001203004581"), type: .lookup, load: upstream.load)
+        _ = try await cache.value(for: key(cache, "001203004582"), type: .lookup, load: upstream.load)
+        await clock.advance(by: .seconds(600))
+        let expired = try await cache.value(for: key(cache, "001203004582"), type: .lookup, load: upstream.load)
+        #expect(!expired.fromCache && cache.statistics.entries == 1 && cache.statistics.sharedStrings > 0)
+        let other = FakeUpstream(
+            answer: CitizenRecord(fullName: "A", idNumber: "123456789", dateOfBirth: .yearOnly(1931))
+        )
+        _ = try await cache.value(for: key(cache, "001203004583"), type: .lookup, load: other.load)
+        #expect(cache.statistics.sharedStrings == 0)
+    }
+}
