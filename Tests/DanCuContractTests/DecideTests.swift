@@ -25,6 +25,8 @@ import Testing
         (Array("not json".utf8), "not_json"),
         (Array("[1, 2]".utf8), "not_json"),
         (Array("\"verify\"".utf8), "not_json"),
+        (Array(#"{"requestId":"r1"} {}"#.utf8), "not_json"),
+        (Array(#"{"requestId":"r1","fields":[[[}"#.utf8), "not_json"),
         ([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], "not_utf8"),
         (Array(#"{"type":"verify"}"#.utf8), "no_request_id"),
         (Array(#"{"requestId":42,"type":"verify"}"#.utf8), "no_request_id"),
@@ -35,6 +37,25 @@ import Testing
     ])
     func unanswerableMessagesAreDeadLetters(value: [UInt8], code: String) {
         #expect(decide(value).deadLetterReason?.codeName == code)
+    }
+
+    @Test func deepNestingIsRefusedBeforeItIsRead() {
+        let depth = JSONParser.maximumDepth + 1
+        let nested = Array(repeating: "[", count: depth).joined() + Array(repeating: "]", count: depth).joined()
+        let reason = decide(Array(#"{"requestId":"r1","fields":\#(nested)}"#.utf8)).deadLetterReason
+        #expect(reason?.headerValue == "not_json: message nests JSON more than 64 levels deep")
+    }
+
+    @Test func keysGivenTwiceAreReportedAndTheFirstIsRead() throws {
+        let value = #"""
+            {"requestId":"r1","type":"verify","portal":"angiang","portal":"haiduong",
+             "citizen":{"fullName":"Trần Quang Khương","idNumber":"089090001234","idNumber":"089090001235","idNumber":"1",
+                        "dateOfBirth":"20/04/1990"}}
+            """#
+        let outcome = try #require(decide(Array(value.utf8)).outcome)
+        #expect(outcome.status == .invalidRequest)
+        #expect(outcome.requestId == "r1")
+        #expect(outcome.errorCodes == ["portal:repeated_key", "citizen.idNumber:repeated_key"])
     }
 
     @Test func messagesOverTheLimitAreDeadLettersUnread() throws {

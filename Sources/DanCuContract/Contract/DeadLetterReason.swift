@@ -39,6 +39,9 @@ public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertib
 
     public static let notUTF8 = Self(.notUTF8, "message is not valid UTF-8")
     public static let notJSON = Self(.notJSON, "message is not a JSON object")
+    public static func nestedTooDeep(limit: Int) -> Self {
+        Self(.notJSON, "message nests JSON more than \(limit) levels deep")
+    }
     public static let missingRequestId = Self(.noRequestId, "requestId is missing or not a string")
     public static let unusableRequestId = Self(
         .noRequestId,

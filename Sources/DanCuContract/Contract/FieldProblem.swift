@@ -11,6 +11,7 @@ public struct ProblemCode: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let missing = Self(rawValue: "missing")
     public static let wrongType = Self(rawValue: "wrong_type")
     public static let unknownKey = Self(rawValue: "unknown_key")
+    public static let repeatedKey = Self(rawValue: "repeated_key")
     public static let unknownValue = Self(rawValue: "unknown_value")
     public static let invalidFormat = Self(rawValue: "invalid_format")
     public static let invalidCharacters = Self(rawValue: "invalid_characters")

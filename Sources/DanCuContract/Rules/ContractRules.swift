@@ -121,7 +121,7 @@ public struct ContractRules: Sendable {
     /// Never an identity in the pipeline: there the topic decides.
     public static func claimedPortalId(in value: [UInt8]) -> String? {
         guard case .success(let parsed) = RequestParser.parse(value) else { return nil }
-        return parsed.object[RequestKey.portal] as? String
+        return parsed.object[RequestKey.portal]?.string
     }
 
     private func decide(portal: PortalConfiguration, value: [UInt8], receivedAt: Date) -> RequestDecision {

@@ -5,16 +5,19 @@ import Foundation
 enum RequestParser {
     struct Parsed {
         var requestId: String
-        var object: [String: Any]
+        var object: JSONObject
     }
 
     static func parse(_ value: [UInt8]) -> Result<Parsed, DeadLetterReason> {
-        // JSONSerialization would also accept UTF-16 and UTF-32; the contract says UTF-8.
         guard String(validating: value, as: UTF8.self) != nil else { return .failure(.notUTF8) }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(value))) as? [String: Any] else {
-            return .failure(.notJSON)
+        let object: JSONObject
+        switch JSONParser.parse(value) {
+        case .success(.object(let parsed)): object = parsed
+        case .success: return .failure(.notJSON)
+        case .failure(.syntax): return .failure(.notJSON)
+        case .failure(.tooDeep): return .failure(.nestedTooDeep(limit: JSONParser.maximumDepth))
         }
-        guard let requestId = object[RequestKey.requestId] as? String else {
+        guard let requestId = object[RequestKey.requestId]?.string else {
             return .failure(.missingRequestId)
         }
         guard RequestId.isUsable(requestId) else { return .failure(.unusableRequestId) }
@@ -68,9 +71,7 @@ struct RequestReader {
 
     mutating func decide(_ parsed: RequestParser.Parsed) -> RequestDecision {
         let object = parsed.object
-        for key in object.keys.sorted() where !RequestKey.all.contains(key) {
-            report(key, .unknownKey, "Trường không có trong hợp đồng.")
-        }
+        checkKeys(of: object, allowed: RequestKey.all, under: nil)
         checkPortal(object[RequestKey.portal])
         let type: RequestType? = enumeration(object[RequestKey.type], at: RequestKey.type, required: true)
         if let type, !portal.requestTypes.contains(type) {
@@ -133,9 +134,19 @@ struct RequestReader {
 
     // MARK: - Fields
 
-    private mutating func checkPortal(_ value: Any?) {
+    private mutating func checkKeys(of object: JSONObject, allowed: Set<String>, under parent: String?) {
+        let path = { (key: String) in parent.map { "\($0).\(key)" } ?? key }
+        for key in object.repeatedKeys {
+            report(path(key), .repeatedKey, "Trường xuất hiện nhiều lần; chỉ được có một.")
+        }
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            report(path(key), .unknownKey, "Trường không có trong hợp đồng.")
+        }
+    }
+
+    private mutating func checkPortal(_ value: JSONValue?) {
         guard let value else { return }
-        guard let claimed = value as? String else {
+        guard let claimed = value.string else {
             report(RequestKey.portal, .wrongType, "Phải là chuỗi ký tự.")
             return
         }
@@ -148,19 +159,17 @@ struct RequestReader {
         }
     }
 
-    private mutating func readCitizen(_ value: Any?, type: RequestType?) -> ValidatedRequest.Citizen? {
+    private mutating func readCitizen(_ value: JSONValue?, type: RequestType?) -> ValidatedRequest.Citizen? {
         let path = RequestKey.citizen
         guard let value else {
             report(path, .missing, "Thiếu thông tin công dân (họ tên, số CMND/CCCD, ngày sinh).")
             return nil
         }
-        guard let object = value as? [String: Any] else {
+        guard let object = value.object else {
             report(path, .wrongType, "Phải là một đối tượng JSON.")
             return nil
         }
-        for key in object.keys.sorted() where !RequestKey.Citizen.all.contains(key) {
-            report("\(path).\(key)", .unknownKey, "Trường không có trong hợp đồng.")
-        }
+        checkKeys(of: object, allowed: RequestKey.Citizen.all, under: path)
         let fullName = check(
             object[RequestKey.Citizen.fullName],
             at: "\(path).\(RequestKey.Citizen.fullName)",
@@ -185,7 +194,7 @@ struct RequestReader {
         return ValidatedRequest.Citizen(fullName: fullName, idNumber: idNumber, dateOfBirth: dateOfBirth)
     }
 
-    private mutating func readLegacyIdNumber(_ value: Any?, type: RequestType?) -> String? {
+    private mutating func readLegacyIdNumber(_ value: JSONValue?, type: RequestType?) -> String? {
         let path = RequestKey.legacyIdNumber
         guard type == .link else {
             if value != nil, type != nil {
@@ -200,7 +209,7 @@ struct RequestReader {
         return check(value, at: path) { IdNumber.check($0, digits: IdNumber.cmndLength, label: "Số CMND") }
     }
 
-    private mutating func readProcedureCode(_ value: Any?, type: RequestType?) -> String? {
+    private mutating func readProcedureCode(_ value: JSONValue?, type: RequestType?) -> String? {
         let path = RequestKey.procedureCode
         guard value != nil else {
             if type == .lookup {
@@ -221,7 +230,7 @@ struct RequestReader {
     }
 
     private mutating func readReleasedFields(
-        _ value: Any?,
+        _ value: JSONValue?,
         type: RequestType?,
         procedureCode: String?
     ) -> [CitizenField] {
@@ -245,7 +254,7 @@ struct RequestReader {
             )
         }
         guard let value else { return (procedure?.fields ?? []).sorted() }
-        guard let items = value as? [Any] else {
+        guard let items = value.array else {
             report(path, .wrongType, "Phải là một danh sách tên trường.")
             return []
         }
@@ -255,7 +264,7 @@ struct RequestReader {
         var requested = Set<CitizenField>()
         for (index, item) in items.enumerated() {
             let itemPath = "\(path)[\(index)]"
-            guard let field = (item as? String).flatMap(CitizenField.init(rawValue:)) else {
+            guard let field = item.string.flatMap(CitizenField.init(rawValue:)) else {
                 report(itemPath, .unknownValue, "Không phải tên trường thông tin công dân.")
                 continue
             }
@@ -271,7 +280,7 @@ struct RequestReader {
         return requested.sorted()
     }
 
-    private mutating func readOfficerId(_ value: Any?) -> String? {
+    private mutating func readOfficerId(_ value: JSONValue?) -> String? {
         check(value, at: RequestKey.officerId) { officerId in
             guard (1...Self.maximumOfficerIdLength).contains(officerId.count) else {
                 return .failure(
@@ -289,7 +298,7 @@ struct RequestReader {
 
     /// Runs `validate` on a string value.
     private mutating func check<T>(
-        _ value: Any?,
+        _ value: JSONValue?,
         at path: String,
         required: Bool = false,
         _ validate: (String) -> Result<T, ValueIssue>
@@ -298,7 +307,7 @@ struct RequestReader {
             if required { report(path, .missing, "Thiếu thông tin bắt buộc.") }
             return nil
         }
-        guard let text = value as? String else {
+        guard let text = value.string else {
             report(path, .wrongType, "Phải là chuỗi ký tự.")
             return nil
         }
@@ -312,7 +321,7 @@ struct RequestReader {
     }
 
     private mutating func enumeration<T: RawRepresentable & CaseIterable>(
-        _ value: Any?,
+        _ value: JSONValue?,
         at path: String,
         required: Bool
     ) -> T? where T.RawValue == String {
@@ -320,7 +329,7 @@ struct RequestReader {
             if required { report(path, .missing, "Thiếu thông tin bắt buộc.") }
             return nil
         }
-        guard let text = value as? String else {
+        guard let text = value.string else {
             report(path, .wrongType, "Phải là chuỗi ký tự.")
             return nil
         }
@@ -332,7 +341,7 @@ struct RequestReader {
         return parsed
     }
 
-    private mutating func timestamp(_ value: Any?, at path: String) -> Date? {
+    private mutating func timestamp(_ value: JSONValue?, at path: String) -> Date? {
         check(value, at: path) { text in
             Timestamp.parse(text).map { .success($0) }
                 ?? .failure(

@@ -51,7 +51,7 @@ struct UpstreamAccess: Sendable {
                 }
             }
         }
-        let key = cache.key(idNumber: query.idNumber, fullName: query.fullName, dateOfBirth: query.dateOfBirth)
+        let key = cache.key(for: request.citizen)
         let attemptsOfOwnCall = Mutex<Int?>(nil)
         return await outcome(request) {
             while true {

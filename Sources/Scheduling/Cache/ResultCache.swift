@@ -59,22 +59,17 @@ public final class ResultCache: Sendable {
         )
     }
 
-    /// The key for a query. The ID number is trimmed, the name normalised as the database
-    /// compares names, the date written as `dd/MM/yyyy` or `yyyy`.
-    public func key(idNumber: String, fullName: String, dateOfBirth: BirthDate) -> CacheKey {
-        let name: String
-        switch FullName.normalize(fullName) {
-        case .success(let normalised): name = normalised
-        case .failure: name = fullName
-        }
+    /// The key for a citizen as validation leaves it: the name already normalised as the database compares
+    /// names (normalising again was a twelfth of the cache-hit path), the date written as `dd/MM/yyyy` or `yyyy`.
+    public func key(for citizen: ValidatedRequest.Citizen) -> CacheKey {
         var message: [UInt8] = []
         message.reserveCapacity(64)
-        message.append(contentsOf: idNumber.utf8.filter { $0 != UInt8(ascii: " ") })
+        message.append(contentsOf: citizen.idNumber.utf8)
         // A separator that cannot occur in the fields keeps ("12", "3…") apart from ("123", "…").
         message.append(0x1F)
-        message.append(contentsOf: name.utf8)
+        message.append(contentsOf: citizen.fullName.utf8)
         message.append(0x1F)
-        message.append(contentsOf: dateOfBirth.displayText.utf8)
+        message.append(contentsOf: citizen.dateOfBirth.displayText.utf8)
         var hmac = keyedHMAC
         hmac.update(data: message)
         let code = hmac.finalize()
