@@ -24,6 +24,7 @@ public final class GatewayPipeline: Service {
     private let configuration: PipelineConfiguration
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
+    private let messageTasks = MessageTasks()
 
     init(
         consumer: KafkaConsumer,
@@ -91,9 +92,9 @@ public final class GatewayPipeline: Service {
         scheduler.setShare(Self.minimumShare)
         try consumer.subscribe(topics: [configuration.requestTopicPattern])
         logger.info("Consuming requests", metadata: ["pattern": "\(configuration.requestTopicPattern)"])
-        await withDiscardingTaskGroup { group in
+        await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await consumeUntilStopped(group: &group)
+                await consumeUntilStopped()
             } onGracefulShutdown: {
                 self.stopRequested.store(true, ordering: .releasing)
             }
@@ -103,15 +104,18 @@ public final class GatewayPipeline: Service {
                     "Shutdown timeout reached; unfinished requests will be redelivered",
                     metadata: ["inFlight": "\(ledger.totalInFlight)"]
                 )
-                group.cancelAll()
+                messageTasks.cancelAll()
             }
+            await messageTasks.waitForAll()
             await commitFinished()
+        } onCancel: {
+            messageTasks.cancelAll()
         }
         await consumer.close()
         logger.info("Consumer closed")
     }
 
-    private func consumeUntilStopped(group: inout DiscardingTaskGroup) async {
+    private func consumeUntilStopped() async {
         let clock = ContinuousClock()
         var nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
         // Cancellation (the service group failing) stops the loop like a graceful shutdown does.
@@ -127,7 +131,7 @@ public final class GatewayPipeline: Service {
             for event in events {
                 switch event {
                 case .messages(let messages):
-                    for message in messages { start(message, in: &group) }
+                    for message in messages { start(message) }
                 case .assigned(let partitions):
                     ledger.assign(partitions)
                     scheduler.readmit(sources: Set(partitions.map(RequestProcessor.source(of:))))
@@ -149,11 +153,11 @@ public final class GatewayPipeline: Service {
         }
     }
 
-    private func start(_ message: KafkaMessage, in group: inout DiscardingTaskGroup) {
+    private func start(_ message: KafkaMessage) {
         let (ticket, backpressure) = ledger.begin(message)
         apply(backpressure)
         guard let ticket else { return }
-        group.addTask { [processor, ledger, logger] in
+        messageTasks.start { [processor, ledger, logger] in
             switch await processor.process(message) {
             case .published:
                 self.apply(ledger.finish(ticket))
