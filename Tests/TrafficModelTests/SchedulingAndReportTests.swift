@@ -101,6 +101,27 @@ import Testing
         #expect(object["lost"] as? Int == 1)
     }
 
+    @Test func outstandingCountsTheRequestsStillOwedAnOutcome() {
+        var tally = LoadTally(runId: "ldtest")
+        let deadLetter = Expectation(kind: nil, status: nil, source: .gateway, allowsTransient: false)
+        for index in 0..<4 {
+            tally.expect(requestId: "ldtest-\(index)", portal: "angiang", channel: "online", expectation: nil, scheduledAt: .zero)
+        }
+        tally.expect(requestId: "ldtest-dl", portal: "angiang", channel: "online", expectation: deadLetter, scheduledAt: .zero)
+        #expect(tally.outstanding == 4, "a dead-letter expectation owes no outcome")
+        let outcome = Outcome(
+            requestId: "ldtest-0", portal: "angiang", type: .verify, status: .verified, message: "", errors: [],
+            source: .populationDb, attempts: 1, receivedAt: Date(), completedAt: Date()
+        )
+        tally.receive(outcome, at: .seconds(1))
+        tally.receive(outcome, at: .seconds(2))
+        tally.receiveUnreadable(requestId: "ldtest-1", at: .seconds(2))
+        tally.sendFailed(requestId: "ldtest-2")
+        tally.sendFailed(requestId: "ldtest-2")
+        #expect(tally.outstanding == 1)
+        #expect(tally.report(durationSeconds: 2, sendingSeconds: 1).lost == tally.outstanding)
+    }
+
     @Test func htmlIsSelfContained() throws {
         var tally = LoadTally(runId: "ldtest")
         tally.expect(requestId: "ldtest-0", portal: "angiang", channel: "online", expectation: nil, scheduledAt: .zero)

@@ -24,6 +24,10 @@ struct LoadTally: Sendable {
 
     let runId: String
     private var awaited: [String: Awaited] = [:]
+    /// Awaited requests owed an outcome (a dead-letter expectation owes none), kept as they change: counting
+    /// them was a scan of every awaited request after every poll, most of the load tool's CPU while a
+    /// backlog drained.
+    private(set) var outstanding = 0
     private var answered: [String: Awaited] = [:]
     private var failedSends: Set<String> = []
     private(set) var sent = 0
@@ -55,12 +59,9 @@ struct LoadTally: Sendable {
         expectation: Expectation?,
         scheduledAt: Duration
     ) {
-        awaited[requestId] = Awaited(
-            portal: portal,
-            channel: channel,
-            expectation: expectation,
-            scheduledAt: scheduledAt
-        )
+        let request = Awaited(portal: portal, channel: channel, expectation: expectation, scheduledAt: scheduledAt)
+        if let replaced = awaited.updateValue(request, forKey: requestId), replaced.owesOutcome { outstanding -= 1 }
+        if request.owesOutcome { outstanding += 1 }
         sent += 1
         byPortal[portal, default: .init()].sent += 1
         byChannel[channel, default: .init()].sent += 1
@@ -70,7 +71,7 @@ struct LoadTally: Sendable {
     }
 
     mutating func sendFailed(requestId: String) {
-        guard let request = awaited.removeValue(forKey: requestId) else { return }
+        guard let request = removeAwaited(requestId) else { return }
         failedSends.insert(requestId)
         sent -= 1
         byPortal[request.portal, default: .init()].sent -= 1
@@ -85,7 +86,7 @@ struct LoadTally: Sendable {
     /// An outcome whose value could not be read as the contract's JSON.
     mutating func receiveUnreadable(requestId: String, at receivedAt: Duration) {
         guard belongsToRun(requestId) else { return }
-        guard let request = awaited.removeValue(forKey: requestId) else {
+        guard let request = removeAwaited(requestId) else {
             if answered[requestId] != nil { duplicates += 1 }
             return
         }
@@ -97,7 +98,7 @@ struct LoadTally: Sendable {
     mutating func receive(_ outcome: Outcome, at receivedAt: Duration) {
         let requestId = outcome.requestId
         guard belongsToRun(requestId) else { return }
-        guard let request = awaited.removeValue(forKey: requestId) else {
+        guard let request = removeAwaited(requestId) else {
             if answered[requestId] != nil {
                 duplicates += 1
             } else if !failedSends.contains(requestId) {
@@ -123,9 +124,10 @@ struct LoadTally: Sendable {
         judge(request, requestId: requestId, receivedStatus: outcome.status.rawValue, verdict)
     }
 
-    /// Requests still owed an outcome (dead-letter expectations owe none).
-    var outstanding: Int {
-        awaited.values.filter(\.owesOutcome).count
+    private mutating func removeAwaited(_ requestId: String) -> Awaited? {
+        guard let request = awaited.removeValue(forKey: requestId) else { return nil }
+        if request.owesOutcome { outstanding -= 1 }
+        return request
     }
 
     var progress: (sent: Int, outcomes: Int, outstanding: Int) { (sent, outcomes, outstanding) }
