@@ -9,6 +9,7 @@ enum RequestParser {
     }
 
     static func parse(_ value: [UInt8]) -> Result<Parsed, DeadLetterReason> {
+        // The parser copies string bytes unchecked: the whole message is checked once, here.
         guard String(validating: value, as: UTF8.self) != nil else { return .failure(.notUTF8) }
         let object: JSONObject
         switch JSONParser.parse(value) {

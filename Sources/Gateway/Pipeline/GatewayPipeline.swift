@@ -122,7 +122,9 @@ public final class GatewayPipeline: Service {
         while !stopRequested.load(ordering: .acquiring), !Task.isCancelled {
             let events: [KafkaConsumerEvent]
             do {
-                events = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(50))
+                // Each message starts a task; a batch of hundreds queued that many jobs ahead of the calls
+                // just granted, which then reached the database late and bunched (429s at the full quota).
+                events = try await consumer.poll(maxMessages: Self.pollBatch, timeout: .milliseconds(50))
             } catch {
                 // Only fatal consumer errors are thrown; stopping lets the orchestrator restart a clean process.
                 logger.critical("Kafka consumer failed; stopping", metadata: ["error": "\(error)"])
@@ -152,6 +154,8 @@ public final class GatewayPipeline: Service {
             }
         }
     }
+
+    private static let pollBatch = 64
 
     private func start(_ message: KafkaMessage) {
         let (ticket, backpressure) = ledger.begin(message)
