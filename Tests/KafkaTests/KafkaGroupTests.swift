@@ -59,7 +59,9 @@ import Testing
 
         let after = try harness.consumer(group: group)
         try after.subscribe(topics: [topic])
-        let secondRun = try await pollUntil(after) { $0.messages.count >= 8 }.messages
+        // The mock coordinator takes about 10 s to give the returning group its partitions, and over 30 s
+        // once with the whole suite running beside it.
+        let secondRun = try await pollUntil(after, limit: .seconds(90)) { $0.messages.count >= 8 }.messages
         #expect(secondRun.map(\.offset) == Array(12..<20))
         #expect(secondRun.first?.valueString == "m12")
         await after.close()
