@@ -123,13 +123,19 @@ import Testing
         let lastOffsets = Dictionary(consumed.map { ($0.topicPartition, $0.offset + 1) }, uniquingKeysWith: max)
         // librdkafka's mock coordinator refuses commits while an eager rebalance is under way (Apache Kafka
         // accepts them from the old generation), so the commit-then-move check runs on the cooperative protocol.
-        let commitsDuringRevocation = strategy == "cooperative-sticky"
-        if commitsDuringRevocation {
-            try await owner.commit(lastOffsets.filter { revoked.contains($0.key) })
+        var committedDuringRevocation = false
+        if strategy == "cooperative-sticky" {
+            // Now and then the mock refuses this commit too, while Apache Kafka accepts it.
+            try await withKnownIssue("the mock coordinator refuses some commits during a rebalance", isIntermittent: true) {
+                try await owner.commit(lastOffsets.filter { revoked.contains($0.key) })
+                committedDuringRevocation = true
+            } matching: { issue in
+                issue.error.map { "\($0)".contains("Group rebalance in progress") } ?? false
+            }
         }
 
         try await pollBoth(owner, newcomer) { !newcomer.assignment().isEmpty && owner.assignment().count < 4 }
-        if commitsDuringRevocation {
+        if committedDuringRevocation {
             // The new owner starts after what was committed during the revocation: nothing is consumed twice.
             let extra = try await newcomer.poll(timeout: .milliseconds(500)).messages
             #expect(extra.isEmpty)

@@ -2,7 +2,7 @@ import CRdKafka
 import Foundation
 import Logging
 
-/// Owns one librdkafka handle (`rd_kafka_t`) and its queues; destroys them in `deinit`.
+/// Owns one librdkafka handle (`rd_kafka_t`) and its queues; destroys them after `deinit`.
 ///
 /// Events (delivery reports, fetched messages, rebalances, logs, errors, statistics) are read from a queue
 /// by the owner's poll loop, never through C callbacks, so no Swift closure has to cross into C.
@@ -58,9 +58,16 @@ final class RDKafkaClient: Sendable {
         self.onStatistics = onStatistics
     }
 
+    /// `rd_kafka_destroy` joins librdkafka's threads and may wait out its timeouts, and the last reference
+    /// is often dropped on Swift's cooperative pool: each client is destroyed on a serial queue of its own,
+    /// so that one slow destruction holds up neither the pool nor another's.
     deinit {
-        rd_kafka_queue_destroy(eventQueue)
-        rd_kafka_destroy(handle)
+        let handle = handlePointer
+        let eventQueue = eventQueuePointer
+        DispatchQueue(label: "dancu.kafka.destroy").async {
+            rd_kafka_queue_destroy(eventQueue.pointer)
+            rd_kafka_destroy(handle.pointer)
+        }
     }
 
     /// Builds an `rd_kafka_conf_t` with every property set, or throws naming the first key librdkafka refused.
