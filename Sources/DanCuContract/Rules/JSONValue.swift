@@ -229,7 +229,7 @@ struct JSONParser {
         case UInt8(ascii: "n"): decoded.append(0x0A)
         case UInt8(ascii: "r"): decoded.append(0x0D)
         case UInt8(ascii: "t"): decoded.append(0x09)
-        case UInt8(ascii: "u"): decoded.append(contentsOf: String(try escapedScalar()).utf8)
+        case UInt8(ascii: "u"): UTF8.encode(try escapedScalar()) { decoded.append($0) }
         default: throw .syntax
         }
     }
