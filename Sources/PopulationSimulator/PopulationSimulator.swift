@@ -24,6 +24,7 @@ public final class PopulationSimulator: Sendable {
     private let lifecycle = Mutex(Lifecycle.idle)
     private let heldRequests = ReleaseLatch()
     private let epochMilliseconds: @Sendable () -> Int64
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     private struct State {
         var faults: SimulatorFaults
@@ -38,16 +39,26 @@ public final class PopulationSimulator: Sendable {
     }
 
     public convenience init(configuration: SimulatorConfiguration, logger: Logger) {
-        self.init(configuration: configuration, logger: logger) {
-            Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        }
+        self.init(
+            configuration: configuration,
+            logger: logger,
+            epochMilliseconds: { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
+            now: { ContinuousClock.now }
+        )
     }
 
-    /// With the clock that judges request timestamps injected.
-    init(configuration: SimulatorConfiguration, logger: Logger, epochMilliseconds: @escaping @Sendable () -> Int64) {
+    /// With its clocks injected: the wall clock that judges request timestamps, and the monotonic one that
+    /// stamps arrivals for the quota and the statistics.
+    init(
+        configuration: SimulatorConfiguration,
+        logger: Logger,
+        epochMilliseconds: @escaping @Sendable () -> Int64,
+        now: @escaping @Sendable () -> ContinuousClock.Instant
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.epochMilliseconds = epochMilliseconds
+        self.now = now
         population = SyntheticPopulation(seed: configuration.seed, size: configuration.citizens)
         matcher = CitizenMatcher(population: population)
         state = Mutex(State(faults: configuration.initialFaults))
@@ -149,7 +160,7 @@ public final class PopulationSimulator: Sendable {
     }
 
     public func stats() -> SimulatorStats {
-        let now = ContinuousClock.now
+        let now = self.now()
         return state.withLock { $0.traffic.snapshot(at: now) }
     }
 
@@ -180,7 +191,7 @@ public final class PopulationSimulator: Sendable {
     }
 
     private func serveSOAP(_ request: Request) async -> Response {
-        let arrival = ContinuousClock.now
+        let arrival = now()
         let client = authenticatedClient(request) ?? Self.unauthenticatedClient
         state.withLock { $0.traffic.arrived(client: client, at: arrival) }
         let (operation, response) = await answerSOAP(request, client: client, arrival: arrival)

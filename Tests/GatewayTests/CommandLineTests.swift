@@ -66,7 +66,7 @@ import Testing
         try consumer.subscribe(topics: ["to-swift"])
         var received: KafkaMessage?
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(30))
+        let deadline = clock.now.advanced(by: .seconds(120))
         while received == nil, clock.now < deadline {
             for event in try await consumer.poll(timeout: .milliseconds(100)) {
                 if case .messages(let messages) = event { received = messages.first }

@@ -184,7 +184,7 @@ final class OutcomeCollector: Sendable {
     /// Collects until `done` holds or `limit` passes (then records an issue), and returns what came.
     @discardableResult
     func collect(
-        limit: Duration = .seconds(60),
+        limit: Duration = .seconds(120),
         sourceLocation: SourceLocation = #_sourceLocation,
         until done: (Collected) -> Bool
     ) async throws -> Collected {

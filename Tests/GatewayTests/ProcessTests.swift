@@ -14,6 +14,9 @@ import FoundationNetworking
     /// A `dancu-gateway run` child pointed at the test bed.
     final class GatewayProcess: Sendable {
         let process: Process
+        /// The exit status, once. Waiting here instead of `waitUntilExit` keeps the test process's few
+        /// cooperative threads free for what the child may still need of them (a span receiver, a broker).
+        private let exitStatus: AsyncStream<Int32>
 
         /// - Parameter log: where the child's standard error goes; discarded when nil.
         init(bed: GatewayTestBed, group: String, extra: [String: String] = [:], log: URL? = nil) throws {
@@ -31,19 +34,29 @@ import FoundationNetworking
             } else {
                 process.standardError = FileHandle.nullDevice
             }
+            let (exitStatus, exited) = AsyncStream.makeStream(of: Int32.self)
+            process.terminationHandler = { ended in
+                exited.yield(ended.terminationStatus)
+                exited.finish()
+            }
             try process.run()
             self.process = process
+            self.exitStatus = exitStatus
         }
 
-        func kill() {
+        func kill() async {
             Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = await exited()
         }
 
         /// Sends SIGTERM and returns the exit status.
-        func terminate() -> Int32 {
+        func terminate() async -> Int32 {
             process.terminate()
-            process.waitUntilExit()
+            return await exited()
+        }
+
+        private func exited() async -> Int32 {
+            for await status in exitStatus { return status }
             return process.terminationStatus
         }
     }
@@ -66,12 +79,12 @@ import FoundationNetworking
         for round in 1...3 {
             let gateway = try GatewayProcess(bed: bed, group: group)
             try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= round * 60 }
-            gateway.kill()
+            await gateway.kill()
         }
         let last = try GatewayProcess(bed: bed, group: group)
         let collected = try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= requests.count }
         // Graceful stops are the SIGTERM test's subject; this one may end before its signal handlers are set.
-        _ = last.terminate()
+        _ = await last.terminate()
         await collector.close()
         #expect(collected.answeredRequestIds == Set(requests.map(\.requestId)))
         #expect(collected.outcomes.allSatisfy { $0.outcome.status == .verified && $0.topic == "dancu.outcomes.\($0.outcome.portal)" })
@@ -88,7 +101,7 @@ import FoundationNetworking
         let gateway = try GatewayProcess(bed: bed, group: group)
         try await bed.publish(requests, with: producer)
         try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= 20 }
-        #expect(gateway.terminate() == 0, "a graceful stop exits 0")
+        #expect(await gateway.terminate() == 0, "a graceful stop exits 0")
 
         // The group's committed offsets cover only answered requests, and everything committed was answered.
         let partitions = bed.rules.portals.flatMap { portal in
@@ -117,7 +130,7 @@ import FoundationNetworking
         try await bed.publish(sentinels, with: producer)
         let everything = Set((requests + sentinels).map(\.requestId))
         let collected = try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.isSuperset(of: everything) }
-        #expect(next.terminate() == 0)
+        #expect(await next.terminate() == 0)
         await collector.close()
         #expect(collected.answeredRequestIds == everything)
         let answeredTwice = Dictionary(grouping: collected.outcomes, by: \.outcome.requestId).filter { $0.value.count > 1 }
@@ -136,10 +149,10 @@ import FoundationNetworking
         let second = try GatewayProcess(bed: bed, group: group)
         try await bed.publish(Array(requests.prefix(150)), with: producer)
         try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= 150 }
-        first.kill()
+        await first.kill()
         try await bed.publish(Array(requests.suffix(150)), with: producer)
         let collected = try await collector.collect(limit: .seconds(120)) { $0.answeredRequestIds.count >= requests.count }
-        #expect(second.terminate() == 0)
+        #expect(await second.terminate() == 0)
         await collector.close()
         #expect(collected.answeredRequestIds == Set(requests.map(\.requestId)))
         #expect(collected.outcomes.allSatisfy { $0.outcome.status == .verified })
@@ -183,7 +196,7 @@ import FoundationNetworking
         let adminURL = try String(contentsOf: log, encoding: .utf8)
             .firstMatch(of: /url=(http:\/\/127\.0\.0\.1:[0-9]+\/)(\s|$)/).map { String($0.1) }
         let status = try await URLSession.shared.data(from: try #require(adminURL.flatMap(URL.init(string:))).appending(path: "status")).0
-        #expect(gateway.terminate() == 0)
+        #expect(await gateway.terminate() == 0)
         await collector.close()
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
@@ -232,12 +245,12 @@ import FoundationNetworking
             // The subject is the split of the quota between instances. On a CI machine busy with other
             // tests, a call can take tens of milliseconds more than its neighbours from grant to arrival;
             // the margin (the setting for a network's uneven delays) absorbs that here.
-            "DANCU_SCHEDULER_WINDOW_MARGIN": "150ms",
+            "DANCU_SCHEDULER_WINDOW_MARGIN": "400ms",
         ]
         let gateways = try (0..<instances).map { _ in try GatewayProcess(bed: bed, group: group, extra: settings) }
         try await bed.publish(requests, with: producer)
         let collected = try await collector.collect(limit: .seconds(150)) { $0.answeredRequestIds.count >= requests.count }
-        for gateway in gateways { _ = gateway.terminate() }
+        for gateway in gateways { _ = await gateway.terminate() }
         await collector.close()
         #expect(collected.answeredRequestIds == Set(requests.map(\.requestId)))
         let stats = bed.simulator.stats()

@@ -70,7 +70,7 @@ import Testing
         try await bed.publish([request], with: producer)
         let collected = try await outcomes.collect(limit: .seconds(60)) { $0.answeredRequestIds.contains("traced-1") }
         // A graceful stop flushes the exporter.
-        #expect(gateway.terminate() == 0)
+        #expect(await gateway.terminate() == 0)
         await outcomes.close()
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()

@@ -3,7 +3,7 @@ import Kafka
 import Synchronization
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct KafkaRoundTripTests {
+@Suite(.timeLimit(.minutes(4))) struct KafkaRoundTripTests {
     @Test func producesAndConsumesWithKeysAndHeaders() async throws {
         let harness = try KafkaTestHarness()
         let topic = uniqueName("roundtrip")

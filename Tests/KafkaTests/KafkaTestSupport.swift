@@ -62,7 +62,7 @@ func uniqueName(_ prefix: String) -> String {
 @discardableResult
 func pollUntil(
     _ consumer: KafkaConsumer,
-    limit: Duration = .seconds(30),
+    limit: Duration = .seconds(120),
     sourceLocation: SourceLocation = #_sourceLocation,
     _ done: ([KafkaConsumerEvent]) -> Bool
 ) async throws -> [KafkaConsumerEvent] {

@@ -93,7 +93,8 @@ struct MutualTLSTests {
         var configuration = PopulationDBConfiguration()
         configuration.username = simulatorConfiguration.username
         configuration.secret = Secret(simulatorConfiguration.secret)
-        configuration.requestTimeout = .seconds(10)
+        configuration.connectTimeout = .seconds(30)
+        configuration.requestTimeout = .seconds(60)
         tls(&configuration.tls)
         let url = simulator.endpointURL(port: port)
         #expect(url.hasPrefix("https://"))

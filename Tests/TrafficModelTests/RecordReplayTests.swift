@@ -11,7 +11,7 @@ extension LoadRunnerTests {
     /// Generate (writing the sent requests), record the request topics, then replay both files
     /// against the same responder: the generated file is checked in full, the recorded one where
     /// validation alone decides, and every replayed request is answered.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func recordThenReplay() async throws {
         let rules = try Fixture.rules()
         let cluster = try LoadRunnerTests.cluster(rules: rules)
@@ -58,13 +58,13 @@ extension LoadRunnerTests {
             let replayedGenerated = try await runner.replay(
                 generatedEntries,
                 speed: 4,
-                drainTimeout: .seconds(3),
+                drainTimeout: .seconds(30),
                 runId: "ldgen"
             )
             let replayedRecorded = try await runner.replay(
                 recordedEntries,
                 speed: 4,
-                drainTimeout: .seconds(3),
+                drainTimeout: .seconds(30),
                 runId: "ldrec"
             )
             return (replayedGenerated, replayedRecorded, generatedEntries, recordedEntries)
