@@ -66,19 +66,22 @@ struct CachePath: AsyncParsableCommand {
 
         let outcomeTopics = rules.portals.map(rules.outcomeTopic(for:))
         let bootstrap = cluster.bootstrapServers
-        let (rates, rateContinuation) = AsyncStream.makeStream(of: Double.self)
+        let (results, resultContinuation) = AsyncStream.makeStream(of: (rate: Double, cpu: Duration).self)
         try await runtime.run(handlesSignals: false, announce: { _ in }) { _ in
             let outcomes = try OutcomeReader(topics: outcomeTopics, bootstrap: bootstrap, logger: logger)
             try await publish(warmUp, to: bootstrap, logger: logger)
             _ = try await outcomes.writeRate(count: warmUp.count)
+            let cpuBefore = processCPUTime()
             try await publish(backlog, to: bootstrap, logger: logger)
-            rateContinuation.yield(try await outcomes.writeRate(count: backlog.count))
+            let rate = try await outcomes.writeRate(count: backlog.count)
+            resultContinuation.yield((rate, processCPUTime() - cpuBefore))
             await outcomes.close()
             // Returning shuts the gateway down.
         }
-        rateContinuation.finish()
+        resultContinuation.finish()
         var gateway = 0.0
-        for await rate in rates { gateway = rate }
+        var cpu = Duration.zero
+        for await result in results { (gateway, cpu) = result }
 
         // The same messages (warm-up and backlog), piped by kcat from the request topics to another topic.
         let requestCount = warmUp.count + backlog.count
@@ -88,6 +91,9 @@ struct CachePath: AsyncParsableCommand {
         await piped.close()
         print(String(format: "kcat pipe (consume→produce)   %9.0f msg/s", pipe))
         print(String(format: "gateway, cache hits           %9.0f outcomes/s   ratio %.2f", gateway, gateway / pipe))
+        // Steadier than the rates on a shared machine: what the backlog cost this process (gateway, mock
+        // brokers, the publisher and the reader), whatever else the machine was doing.
+        print(String(format: "process CPU per outcome       %9.1f µs", cpu / .microseconds(1) / Double(messages)))
         print("(rates from the first to the last record each wrote, by broker timestamp)")
     }
 
@@ -177,4 +183,11 @@ private struct OutcomeReader {
     }
 
     func close() async { await consumer.close() }
+}
+
+/// CPU time used by this process so far, all threads.
+private func processCPUTime() -> Duration {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
 }

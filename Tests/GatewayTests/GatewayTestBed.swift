@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import Kafka
 import Logging
+import Operations
 import PopulationSimulator
 import SyntheticPopulation
 import Synchronization
@@ -96,6 +97,26 @@ struct GatewayTestBed: Sendable {
             )
         }
         for result in await producer.sendAll(records) { _ = try result.get() }
+    }
+
+    /// Every record on the audit topic so far, read to its end without joining a group.
+    func auditRecords() async throws -> [AuditRecord] {
+        let topic = AuditConfiguration().topic
+        let consumer = try KafkaConsumer(
+            properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "audit-\(UUID().uuidString)", "fetch.wait.max.ms": "10"],
+            logger: logger
+        )
+        let partitionCount = try await consumer.partitionCounts(of: [topic])[topic] ?? 0
+        let ends = try await consumer.endOffsets(of: (0..<partitionCount).map { TopicPartition(topic: topic, partition: Int32($0)) })
+        try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(0)) }))
+        var records: [AuditRecord] = []
+        while records.count < ends.values.reduce(0, +) {
+            for case .messages(let messages) in try await consumer.poll(timeout: .milliseconds(100)) {
+                records += try messages.map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.value ?? [])) }
+            }
+        }
+        await consumer.close()
+        return records
     }
 
     /// A consumer of every outcome topic and the dead-letter topic, in a group of its own.

@@ -2,6 +2,7 @@ import DanCuContract
 import Foundation
 import Gateway
 import Kafka
+import Operations
 import PopulationSimulator
 import Testing
 
@@ -93,6 +94,58 @@ import Testing
         #expect(collected.deadLetters.contains { $0.value == [0xff, 0xfe, 0x00, 0x81] })
         // No outcome was ever written to a topic other than the asking portal's.
         #expect(collected.outcomes.allSatisfy { $0.topic == "dancu.outcomes.\($0.outcome.portal)" })
+        await producer.close(flushTimeout: .seconds(5))
+        await bed.simulator.stop()
+    }
+
+    /// Requests answered from what the gateway holds (the cache, an earlier copy) go out together without
+    /// the population database, each with its own correct outcome; each fresh answer has its audit record.
+    @Test func cacheHitsAndRepeatedRequestsAreAnsweredWithoutTheDatabase() async throws {
+        let bed = try await GatewayTestBed()
+        let citizen = bed.population.citizen(at: 321)
+        let first = TestRequest.lookup("angiang", "first", citizen: citizen, procedure: "1.000894")
+        let hits = (0..<10).flatMap { index in
+            [
+                TestRequest.verify(
+                    ["hoabinh", "haiduong", "angiang"][index % 3], "hit-v-\(index)", name: citizen.fullName.lowercased(),
+                    idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText
+                ),
+                TestRequest.lookup("angiang", "hit-l-\(index)", citizen: citizen, procedure: "1.000894"),
+            ]
+        }
+        let copies = Array(repeating: first, count: 5)
+        let collector = try bed.outcomeCollector()
+        let producer = try bed.producer()
+        try await bed.withGateway {
+            try await bed.publish([first], with: producer)
+            try await collector.collect { !$0.outcomes(for: "first").isEmpty }
+            try await bed.publish(hits + copies, with: producer)
+            try await collector.collect { $0.outcomes.count >= 1 + hits.count + copies.count }
+        }
+        let collected = collector.snapshot
+        await collector.close()
+
+        #expect(bed.simulator.stats().totalRequests == 1)
+        let firstAnswers = collected.outcomes(for: "first")
+        #expect(firstAnswers.count == 1 + copies.count)
+        #expect(firstAnswers.first?.outcome.source == .populationDb)
+        #expect(firstAnswers.allSatisfy { $0.outcome == firstAnswers[0].outcome }, "copies get the first outcome again")
+        let marriage = try #require(bed.rules.procedure(forCode: "1.000894"))
+        for request in hits {
+            let answers = collected.outcomes(for: request.requestId)
+            #expect(answers.count == 1, "\(request.requestId)")
+            guard let answer = answers.first else { continue }
+            #expect(answer.topic == "dancu.outcomes.\(request.portal)")
+            #expect(answer.outcome.source == .cache && answer.outcome.attempts == 0)
+            if request.requestId.hasPrefix("hit-v") {
+                #expect(answer.outcome.status == .verified && answer.outcome.citizen == nil)
+            } else {
+                #expect(answer.outcome.status == .found)
+                #expect(answer.outcome.citizen == ReleasedCitizen(citizen, releasing: marriage.fields))
+            }
+        }
+        let audited = try await bed.auditRecords().map(\.requestId)
+        #expect(audited.sorted() == (["first"] + hits.map(\.requestId)).sorted())
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
     }

@@ -135,6 +135,25 @@ let sampleRecord = CitizenRecord(
         #expect(cache.statistics.hits == 1 && cache.statistics.misses == 2)
     }
 
+    /// The look that needs no waiting: what the cache holds, a miss counted by nobody (the load that
+    /// follows counts it), and nothing at all for types the cache is off for.
+    @Test func cachedValueAnswersOnlyWhatTheCacheHolds() async throws {
+        let clock = TestClock()
+        let cache = cache(clock) { $0.enabledFor = [.lookup, .verify] }
+        let found = key(cache)
+        let missing = key(cache, "001203004599")
+        #expect(cache.cachedValue(for: found, type: .verify) == nil)
+        #expect(cache.statistics.hits == 0 && cache.statistics.misses == 0)
+        _ = try await cache.value(for: found, type: .lookup, load: FakeUpstream(answer: sampleRecord).load)
+        _ = try await cache.value(for: missing, type: .lookup, load: FakeUpstream(answer: nil).load)
+        #expect(cache.cachedValue(for: found, type: .verify) == .some(sampleRecord))
+        #expect(cache.cachedValue(for: missing, type: .lookup) == .some(nil), "a cached not-found")
+        #expect(cache.cachedValue(for: found, type: .link) == nil, "caching is off for link")
+        #expect(cache.statistics.hits == 2 && cache.statistics.misses == 2)
+        await clock.advance(by: .seconds(600))
+        #expect(cache.cachedValue(for: found, type: .lookup) == nil, "expired")
+    }
+
     @Test func notFoundAnswerLastsItsShorterTTL() async throws {
         let clock = TestClock()
         let cache = cache(clock)

@@ -88,7 +88,12 @@ public struct ContractRules: Sendable {
     }
 
     public func outcomeTopic(for portal: PortalConfiguration) -> String {
-        policy.topics.outcomePrefix + portal.id
+        outcomeTopic(forPortalId: portal.id)
+    }
+
+    /// For a portal id taken from a decision, which names configured portals only.
+    public func outcomeTopic(forPortalId id: String) -> String {
+        policy.topics.outcomePrefix + id
     }
 
     /// Every configured portal's request topic, for the consumer's subscription.

@@ -40,15 +40,11 @@ final class DuplicateFilter: Sendable {
         self.capacity = capacity
     }
 
-    func claim(_ key: Key) async -> Claim {
+    /// The claim when it needs no waiting; `nil` while the first copy is in flight (then `claim` waits for it).
+    func claimNow(_ key: Key) -> Claim? {
         guard capacity > 0 else { return .first }
-        enum Immediate {
-            case first
-            case duplicate([UInt8])
-            case wait
-        }
         let now = clock.now
-        let immediate: Immediate = state.withLock { state in
+        return state.withLock { state in
             expire(&state, now: now)
             switch state.entries[key] {
             case nil:
@@ -57,31 +53,30 @@ final class DuplicateFilter: Sendable {
             case .completed(let outcome, _):
                 return .duplicate(outcome)
             case .inFlight:
-                return .wait
+                return nil
             }
         }
-        switch immediate {
-        case .first: return .first
-        case .duplicate(let outcome): return .duplicate(outcome)
-        case .wait:
-            let outcome: [UInt8]? = await withCheckedContinuation { continuation in
-                let resumeWith: [UInt8]?? = state.withLock { state in
-                    switch state.entries[key] {
-                    case .inFlight(let waiters):
-                        state.entries[key] = .inFlight(waiters: waiters + [continuation])
-                        return .none
-                    case .completed(let outcome, _):
-                        return .some(outcome)
-                    case nil:
-                        return .some(nil)
-                    }
+    }
+
+    func claim(_ key: Key) async -> Claim {
+        if let claim = claimNow(key) { return claim }
+        let outcome: [UInt8]? = await withCheckedContinuation { continuation in
+            let resumeWith: [UInt8]?? = state.withLock { state in
+                switch state.entries[key] {
+                case .inFlight(let waiters):
+                    state.entries[key] = .inFlight(waiters: waiters + [continuation])
+                    return .none
+                case .completed(let outcome, _):
+                    return .some(outcome)
+                case nil:
+                    return .some(nil)
                 }
-                if let resumeWith { continuation.resume(returning: resumeWith) }
             }
-            // The first copy gave up (e.g. shutdown): this copy does the work itself.
-            guard let outcome else { return await claim(key) }
-            return .duplicate(outcome)
+            if let resumeWith { continuation.resume(returning: resumeWith) }
         }
+        // The first copy gave up (e.g. shutdown): this copy does the work itself.
+        guard let outcome else { return await claim(key) }
+        return .duplicate(outcome)
     }
 
     func complete(_ key: Key, outcome: [UInt8]) {

@@ -133,7 +133,7 @@ public final class GatewayPipeline: Service {
             for event in events {
                 switch event {
                 case .messages(let messages):
-                    for message in messages { start(message) }
+                    start(messages)
                 case .assigned(let partitions):
                     ledger.assign(partitions)
                     scheduler.readmit(sources: Set(partitions.map(RequestProcessor.source(of:))))
@@ -149,7 +149,7 @@ public final class GatewayPipeline: Service {
             }
             if clock.now >= nextCommit {
                 await commitFinished()
-                reportScheduler()
+                reportGauges()
                 nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
             }
         }
@@ -157,23 +157,48 @@ public final class GatewayPipeline: Service {
 
     private static let pollBatch = 64
 
-    private func start(_ message: KafkaMessage) {
-        let (ticket, backpressure) = ledger.begin(message)
-        apply(backpressure)
-        guard let ticket else { return }
-        messageTasks.start { [processor, ledger, logger] in
-            switch await processor.process(message) {
-            case .published:
-                self.apply(ledger.finish(ticket))
-            case .withdrawn:
-                self.apply(ledger.withdraw(ticket))
-            case .unpublished:
-                guard !Task.isCancelled else { return }
-                logger.critical(
-                    "A request could be neither answered nor dead-lettered; its partition's commits wait for a restart",
-                    metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"]
-                )
+    /// One task takes a poll's messages as far as they go without waiting and publishes those answered,
+    /// together; each message that must wait (for the population database, say) gets a task of its own.
+    /// A task per message cost more than answering a cache hit.
+    private func start(_ messages: [KafkaMessage]) {
+        var begun: [(KafkaMessage, OffsetLedger.Ticket)] = []
+        for message in messages {
+            let (ticket, backpressure) = ledger.begin(message)
+            apply(backpressure)
+            if let ticket { begun.append((message, ticket)) }
+        }
+        guard !begun.isEmpty else { return }
+        messageTasks.start { [self, begun] in
+            var ready: [RequestProcessor.Publication] = []
+            var readyTickets: [OffsetLedger.Ticket] = []
+            for (message, ticket) in begun {
+                switch processor.begin(message) {
+                case .ready(let publication):
+                    ready.append(publication)
+                    readyTickets.append(ticket)
+                case .needsTask(let pending):
+                    messageTasks.start { [self] in settle(ticket, await processor.finish(pending)) }
+                }
             }
+            guard !ready.isEmpty else { return }
+            for (ticket, disposition) in zip(readyTickets, await processor.publishAll(ready)) {
+                settle(ticket, disposition)
+            }
+        }
+    }
+
+    private func settle(_ ticket: OffsetLedger.Ticket, _ disposition: RequestProcessor.Disposition) {
+        switch disposition {
+        case .published:
+            apply(ledger.finish(ticket))
+        case .withdrawn:
+            apply(ledger.withdraw(ticket))
+        case .unpublished:
+            guard !Task.isCancelled else { return }
+            logger.critical(
+                "A request could be neither answered nor dead-lettered; its partition's commits wait for a restart",
+                metadata: ["topic": "\(ticket.partition.topic)", "partition": "\(ticket.partition.partition)", "offset": "\(ticket.offset)"]
+            )
         }
     }
 
@@ -236,7 +261,10 @@ public final class GatewayPipeline: Service {
     /// An instance that owns nothing keeps a sliver, so that it is never stuck at zero.
     private static let minimumShare = 0.01
 
-    private func reportScheduler() {
+    /// Levels read once per commit interval, not per request: reading them takes the components' locks.
+    private func reportGauges() {
+        let cache = processor.upstream.cache.statistics
+        metrics.cacheSize(entries: cache.entries, bytes: cache.bytes)
         let snapshot = scheduler.snapshot
         metrics.scheduler(
             queueDepth: snapshot.queues.flatMap { queue in

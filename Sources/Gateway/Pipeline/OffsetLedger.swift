@@ -34,6 +34,13 @@ final class OffsetLedger: Sendable {
         var pausedForTotal = false
         var idleWaiters: [Int: (partitions: Set<TopicPartition>, continuation: CheckedContinuation<Void, Never>)] = [:]
         var nextWaiterID = 0
+
+        /// Changes an owned partition in place; `nil` when it is not owned. A copy taken out and written
+        /// back would share its offsets' storage, and the change would copy all of them, every message.
+        mutating func withPartition<Result>(_ key: TopicPartition, _ change: (inout Partition) -> Result?) -> Result? {
+            guard let index = partitions.index(forKey: key) else { return nil }
+            return change(&partitions.values[index])
+        }
     }
 
     private let state = Mutex(State())
@@ -80,22 +87,22 @@ final class OffsetLedger: Sendable {
     /// (the message will be redelivered to the partition's owner).
     func begin(_ message: KafkaMessage) -> (Ticket?, Backpressure) {
         state.withLock { state in
-            guard var partition = state.partitions[message.topicPartition], !partition.revoking else {
-                return (nil, Backpressure())
+            let begun: (ticket: Ticket, reachedCap: Bool)? = state.withPartition(message.topicPartition) { partition in
+                guard !partition.revoking else { return nil }
+                partition.offsets.begin(message.offset)
+                let reachedCap = !partition.pausedForCapacity && partition.offsets.inFlight >= maxInFlightPerPartition
+                if reachedCap { partition.pausedForCapacity = true }
+                return (Ticket(partition: message.topicPartition, offset: message.offset, epoch: partition.epoch), reachedCap)
             }
-            partition.offsets.begin(message.offset)
+            guard let begun else { return (nil, Backpressure()) }
             state.totalInFlight += 1
             var backpressure = Backpressure()
-            if !partition.pausedForCapacity, partition.offsets.inFlight >= maxInFlightPerPartition {
-                partition.pausedForCapacity = true
-                if !state.pausedForTotal { backpressure.pause.append(message.topicPartition) }
-            }
-            state.partitions[message.topicPartition] = partition
+            if begun.reachedCap, !state.pausedForTotal { backpressure.pause.append(message.topicPartition) }
             if !state.pausedForTotal, state.totalInFlight >= maxInFlight {
                 state.pausedForTotal = true
                 backpressure.pause = Array(state.partitions.keys)
             }
-            return (Ticket(partition: message.topicPartition, offset: message.offset, epoch: partition.epoch), backpressure)
+            return (begun.ticket, backpressure)
         }
     }
 
@@ -112,16 +119,15 @@ final class OffsetLedger: Sendable {
 
     private func end(_ ticket: Ticket, _ change: (inout PartitionOffsets, Int64) -> Bool) -> Backpressure {
         let (backpressure, waiters): (Backpressure, [CheckedContinuation<Void, Never>]) = state.withLock { state in
-            guard var partition = state.partitions[ticket.partition], partition.epoch == ticket.epoch,
-                change(&partition.offsets, ticket.offset)
-            else { return (Backpressure(), []) }
+            let ended: Bool? = state.withPartition(ticket.partition) { partition in
+                guard partition.epoch == ticket.epoch, change(&partition.offsets, ticket.offset) else { return nil }
+                let resumes = partition.pausedForCapacity && partition.offsets.inFlight <= maxInFlightPerPartition / 2
+                if resumes { partition.pausedForCapacity = false }
+                return resumes
+            }
+            guard let resumesPartition = ended else { return (Backpressure(), []) }
             state.totalInFlight -= 1
             var backpressure = Backpressure()
-            let resumesPartition = partition.pausedForCapacity && partition.offsets.inFlight <= maxInFlightPerPartition / 2
-            if resumesPartition {
-                partition.pausedForCapacity = false
-            }
-            state.partitions[ticket.partition] = partition
             if state.pausedForTotal, state.totalInFlight <= maxInFlight / 2 {
                 state.pausedForTotal = false
                 backpressure.resume = state.partitions.filter { !$0.value.pausedForCapacity }.map(\.key)
@@ -179,6 +185,7 @@ final class OffsetLedger: Sendable {
     }
 
     private static func takeIdleWaiters(_ state: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard !state.idleWaiters.isEmpty else { return [] }
         let ready = state.idleWaiters.filter { isIdle($0.value.partitions, in: state) }
         for id in ready.keys { state.idleWaiters.removeValue(forKey: id) }
         return ready.values.map(\.continuation)

@@ -27,9 +27,20 @@ struct UpstreamAccess: Sendable {
         let attempts: Int
     }
 
+    /// The outcome when the cache holds the answer, without waiting; `nil` when the population database must
+    /// be asked (or an identical request's call joined), which `resolve` does.
+    func cachedOutcome(_ request: ValidatedRequest) -> Outcome? {
+        guard cachedTypes.contains(request.type),
+            let record = cache.cachedValue(for: cache.key(for: request.citizen), type: request.type)
+        else { return nil }
+        metrics.cache(hit: true)
+        return Self.outcome(request, answer: .record(record), attempts: 0, source: .cache)
+    }
+
     /// The request's outcome; `nil` when its source (partition) was withdrawn before it could call: this
     /// instance no longer owns it, and the next owner answers it.
-    func resolve(_ request: ValidatedRequest, source: String, traceparent: String?) async -> Outcome? {
+    /// - Parameter upstreamTime: adds up the time spent in population-database exchanges.
+    func resolve(_ request: ValidatedRequest, source: String, traceparent: String?, upstreamTime: UpstreamTime) async -> Outcome? {
         let deadline = scheduler.now.advanced(by: .seconds(max(0, request.deadline.timeIntervalSinceNow)))
         let query = PopulationQuery(
             requestId: request.requestId,
@@ -44,7 +55,8 @@ struct UpstreamAccess: Sendable {
             // Without the cache a verify asks only yes or no: the gateway never sees the record.
             return await outcome(request) {
                 try await callWithRetries(
-                    request, source: source, deadline: deadline, operation: request.type == .verify ? .verify : .lookup
+                    request, source: source, deadline: deadline, operation: request.type == .verify ? .verify : .lookup,
+                    upstreamTime: upstreamTime
                 ) {
                     (client: PopulationDBClient) throws(PopulationDBError) -> Answer in
                     request.type == .verify ? .matched(try await client.verify(query)) : .record(try await client.lookup(query))
@@ -59,7 +71,9 @@ struct UpstreamAccess: Sendable {
                     // A cached record answers every type; a miss is filled by a lookup so that it can.
                     let (record, fromCache) = try await cache.value(for: key, type: request.type) { @Sendable in
                         attemptsOfOwnCall.withLock { $0 = 0 }
-                        let answer = try await callWithRetries(request, source: source, deadline: deadline, operation: .lookup) {
+                        let answer = try await callWithRetries(
+                            request, source: source, deadline: deadline, operation: .lookup, upstreamTime: upstreamTime
+                        ) {
                             (client: PopulationDBClient) throws(PopulationDBError) -> Answer in
                             .record(try await client.lookup(query))
                         }
@@ -68,8 +82,6 @@ struct UpstreamAccess: Sendable {
                         return record
                     }
                     metrics.cache(hit: fromCache)
-                    let statistics = cache.statistics
-                    metrics.cacheSize(entries: statistics.entries, bytes: statistics.bytes)
                     return (.record(record), fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 }, fromCache ? .cache : .populationDb)
                 } catch is CancellationError where !Task.isCancelled {
                     // The request whose call this one joined was cancelled; this one still wants an answer.
@@ -93,16 +105,7 @@ struct UpstreamAccess: Sendable {
     ) async -> Outcome? {
         do {
             let (answer, attempts, source) = try await body()
-            switch answer {
-            case .matched(let matched):
-                return request.verified(matched: matched, source: source, attempts: attempts, completedAt: Date())
-            case .record(let record?):
-                return request.found(record, source: source, attempts: attempts, completedAt: Date())
-            case .record(nil):
-                return request.type == .verify
-                    ? request.verified(matched: false, source: source, attempts: attempts, completedAt: Date())
-                    : request.notFound(source: source, attempts: attempts, completedAt: Date())
-            }
+            return Self.outcome(request, answer: answer, attempts: attempts, source: source)
         } catch let failure as Failure {
             switch failure.kind {
             case .expired: return request.expired(attempts: failure.attempts, completedAt: Date())
@@ -115,12 +118,26 @@ struct UpstreamAccess: Sendable {
         }
     }
 
+    private static func outcome(_ request: ValidatedRequest, answer: Answer, attempts: Int, source: OutcomeSource) -> Outcome {
+        switch answer {
+        case .matched(let matched):
+            request.verified(matched: matched, source: source, attempts: attempts, completedAt: Date())
+        case .record(let record?):
+            request.found(record, source: source, attempts: attempts, completedAt: Date())
+        case .record(nil):
+            request.type == .verify
+                ? request.verified(matched: false, source: source, attempts: attempts, completedAt: Date())
+                : request.notFound(source: source, attempts: attempts, completedAt: Date())
+        }
+    }
+
     /// Calls within the quota, retrying what may succeed later; an expired request never spends a call.
     private func callWithRetries(
         _ request: ValidatedRequest,
         source: String,
         deadline: SchedulingInstant,
         operation: PopulationOperation,
+        upstreamTime: UpstreamTime,
         call: (PopulationDBClient) async throws(PopulationDBError) -> Answer
     ) async throws -> (result: Answer, attempts: Int, source: OutcomeSource) {
         var attempts = 0
@@ -143,7 +160,7 @@ struct UpstreamAccess: Sendable {
             do {
                 let answer = try await call(client)
                 let latency = started.duration(to: .now)
-                UpstreamTime.current?.add(latency)
+                upstreamTime.add(latency)
                 permit.complete(.success(latency: latency))
                 breaker.recordSuccess()
                 metrics.upstreamCall(operation: operation.rawValue, httpStatus: 200, outcome: Self.callOutcome(answer), latency: latency)
@@ -151,7 +168,7 @@ struct UpstreamAccess: Sendable {
                 return (answer, attempts, .populationDb)
             } catch {
                 let latency = started.duration(to: .now)
-                UpstreamTime.current?.add(latency)
+                upstreamTime.add(latency)
                 metrics.upstreamCall(
                     operation: operation.rawValue, httpStatus: error.httpStatus,
                     outcome: error.isRetriable ? .retriable : .permanent, latency: latency

@@ -73,7 +73,13 @@ public final class GatewayMetrics: Sendable {
 
         init(_ label: String, _ dimensions: [(String, String)]) {
             self.label = label
-            self.dimensions = dimensions.flatMap { [$0.0, $0.1] }
+            var flattened: [String] = []
+            flattened.reserveCapacity(dimensions.count * 2)
+            for (name, value) in dimensions {
+                flattened.append(name)
+                flattened.append(value)
+            }
+            self.dimensions = flattened
         }
     }
 

@@ -96,23 +96,14 @@ public final class ResultCache: Sendable {
         load: @Sendable () async throws -> CitizenRecord?
     ) async throws -> (CitizenRecord?, fromCache: Bool) {
         guard enabledTypes.contains(type) else { return (try await load(), false) }
+        // Hits, the common case, answer without suspending.
+        if let cached = cachedValue(for: key, type: type) { return (cached, true) }
         let step = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Step, any Error>) in
             state.withLock { state in
-                let lookup = state.entries.value(for: key, now: clock.now)
-                state.releaseRemoved()
-                switch lookup {
-                case .hit(.found(let compact)):
-                    if let record = compact.record(in: state.sharedStrings) {
-                        state.hits += 1
-                        continuation.resume(returning: .cached(record))
-                        return
-                    }
-                case .hit(.notFound):
-                    state.hits += 1
-                    continuation.resume(returning: .cached(nil))
+                // A load may have finished since the look above.
+                if let cached = state.cachedAnswer(for: key, now: clock.now) {
+                    continuation.resume(returning: .cached(cached))
                     return
-                case .miss:
-                    break
                 }
                 state.misses += 1
                 if state.loading[key] != nil {
@@ -132,6 +123,13 @@ public final class ResultCache: Sendable {
         case .load:
             return (try await loadAndShare(key: key, load: load), false)
         }
+    }
+
+    /// What the cache holds for `key`, without waiting: `.some(nil)` is a cached not-found; `nil` when it
+    /// holds nothing or caching is off for `type` (then `value(for:type:load:)` loads or joins a load).
+    public func cachedValue(for key: CacheKey, type: RequestType) -> CitizenRecord?? {
+        guard enabledTypes.contains(type) else { return nil }
+        return state.withLock { $0.cachedAnswer(for: key, now: clock.now) }
     }
 
     public var statistics: CacheStatistics {
@@ -189,6 +187,24 @@ public final class ResultCache: Sendable {
 }
 
 extension ResultCache.State {
+    /// The answer the cache holds for `key`, counted as a hit: `.some(nil)` is a cached not-found. `nil` on a
+    /// miss, which is not counted here: the caller goes on to load or to join a load.
+    fileprivate mutating func cachedAnswer(for key: CacheKey, now: SchedulingInstant) -> CitizenRecord?? {
+        let lookup = entries.value(for: key, now: now)
+        releaseRemoved()
+        switch lookup {
+        case .hit(.found(let compact)):
+            guard let record = compact.record(in: sharedStrings) else { return nil }
+            hits += 1
+            return .some(record)
+        case .hit(.notFound):
+            hits += 1
+            return .some(nil)
+        case .miss:
+            return nil
+        }
+    }
+
     /// Gives back the shared strings of records that left the cache.
     fileprivate mutating func releaseRemoved() {
         for answer in entries.takeRemoved() {

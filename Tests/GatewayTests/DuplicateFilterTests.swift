@@ -1,0 +1,74 @@
+import Testing
+
+@testable import Gateway
+
+@Suite struct DuplicateFilterTests {
+    private let key = DuplicateFilter.Key(portal: "hoabinh", requestId: "r1")
+
+    @Test func claimNowAnswersWithoutWaitingExceptWhileTheFirstCopyIsInFlight() {
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10)
+        guard case .first? = filter.claimNow(key) else {
+            Issue.record("the first copy must get the claim")
+            return
+        }
+        #expect(filter.claimNow(key) == nil, "a copy while the first is in flight must wait")
+        filter.complete(key, outcome: [1, 2, 3])
+        guard case .duplicate(let previous)? = filter.claimNow(key) else {
+            Issue.record("a later copy must get the first outcome")
+            return
+        }
+        #expect(previous == [1, 2, 3])
+        guard case .first? = filter.claimNow(DuplicateFilter.Key(portal: "angiang", requestId: "r1")) else {
+            Issue.record("the same id from another portal is another request")
+            return
+        }
+    }
+
+    @Test func aCopyWaitingForTheFirstGetsItsOutcomeOrTakesOverWhenItIsAbandoned() async {
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10)
+        _ = filter.claimNow(key)
+        async let waitingCopy = filter.claim(key)
+        // The copy registers itself; completing before it does is answered the same way.
+        filter.complete(key, outcome: [7])
+        guard case .duplicate(let outcome) = await waitingCopy else {
+            Issue.record("the waiting copy must get the first outcome")
+            return
+        }
+        #expect(outcome == [7])
+
+        let other = DuplicateFilter.Key(portal: "hoabinh", requestId: "r2")
+        _ = filter.claimNow(other)
+        filter.abandon(other)
+        guard case .first? = filter.claimNow(other) else {
+            Issue.record("an abandoned request is claimed afresh")
+            return
+        }
+    }
+
+    @Test func withoutCapacityEveryCopyIsFirst() {
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 0)
+        for _ in 0..<3 {
+            guard case .first? = filter.claimNow(key) else {
+                Issue.record("capacity 0 turns the filter off")
+                return
+            }
+        }
+    }
+
+    @Test func theOldestOutcomesLeaveBeyondTheCapacity() {
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 2)
+        let keys = (0..<3).map { DuplicateFilter.Key(portal: "hoabinh", requestId: "r\($0)") }
+        for key in keys {
+            _ = filter.claimNow(key)
+            filter.complete(key, outcome: [0])
+        }
+        guard case .first? = filter.claimNow(keys[0]) else {
+            Issue.record("the oldest outcome must have left")
+            return
+        }
+        guard case .duplicate? = filter.claimNow(keys[2]) else {
+            Issue.record("the newest outcome must still be there")
+            return
+        }
+    }
+}
