@@ -48,7 +48,7 @@ public final class GatewayMetrics: Sendable {
     /// clean-up may wait minutes behind it.
     /// What the gateway adds is meant to be a few milliseconds: fine buckets below 10 ms.
     static let overheadBuckets: [Duration] = [
-        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(3), .milliseconds(5),
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(3), .milliseconds(4), .milliseconds(5),
         .milliseconds(7), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
         .milliseconds(250), .seconds(1), .seconds(10),
     ]

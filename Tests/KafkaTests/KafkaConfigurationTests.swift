@@ -1,0 +1,21 @@
+import Kafka
+import Testing
+
+@Suite struct KafkaConfigurationTests {
+    @Test func producerIsIdempotentWithOneRequestInFlightUnlessOverriddenByName() {
+        var configuration = KafkaConfiguration()
+        configuration.linger = .milliseconds(0)
+        let defaults = configuration.producerClientProperties(bootstrapServers: ["127.0.0.1:9092"])
+        #expect(defaults["enable.idempotence"] == "true")
+        #expect(defaults["acks"] == "all")
+        #expect(defaults["max.in.flight.requests.per.connection"] == "1")
+        #expect(defaults["linger.ms"] == "0")
+        #expect(defaults["bootstrap.servers"] == "127.0.0.1:9092")
+
+        configuration.producerProperties = ["max.in.flight.requests.per.connection": "5", "linger.ms": "20"]
+        let overridden = configuration.producerClientProperties(bootstrapServers: ["127.0.0.1:9092"])
+        #expect(overridden["max.in.flight.requests.per.connection"] == "5")
+        #expect(overridden["linger.ms"] == "20")
+        #expect(configuration.consumerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["max.in.flight.requests.per.connection"] == nil)
+    }
+}
