@@ -169,20 +169,18 @@ public final class GatewayPipeline: Service {
         }
         guard !begun.isEmpty else { return }
         messageTasks.start { [self, begun] in
-            var ready: [RequestProcessor.Publication] = []
-            var readyTickets: [OffsetLedger.Ticket] = []
+            var ready: [(publication: RequestProcessor.Publication, ticket: OffsetLedger.Ticket)] = []
             for (message, ticket) in begun {
                 switch processor.begin(message) {
                 case .ready(let publication):
-                    ready.append(publication)
-                    readyTickets.append(ticket)
+                    ready.append((publication, ticket))
                 case .needsTask(let pending):
                     messageTasks.start { [self] in settle(ticket, await processor.finish(pending)) }
                 }
             }
             guard !ready.isEmpty else { return }
-            for (ticket, disposition) in zip(readyTickets, await processor.publishAll(ready)) {
-                settle(ticket, disposition)
+            for (answered, disposition) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
+                settle(answered.ticket, disposition)
             }
         }
     }
