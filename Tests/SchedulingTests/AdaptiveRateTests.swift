@@ -28,24 +28,24 @@ import Testing
     func overloadSignalsCutTheRateMultiplicatively(result: UpstreamCallResult, expectedRate: Double) {
         var core = core()
         var effects = SchedulerCore<Int>.Effects()
-        core.complete(result, grantedAt: at(0), now: at(0), effects: &effects)
+        core.complete(result, number: 0, grantedAt: at(0), now: at(0), effects: &effects)
         #expect(core.snapshot(now: at(0)).effectiveRate == expectedRate)
     }
 
     @Test func answersToCallsSentBeforeACutDoNotCutAgain() {
         var core = core()
         var effects = SchedulerCore<Int>.Effects()
-        core.complete(.rateLimited(retryAfter: nil), grantedAt: at(0), now: at(100), effects: &effects)
-        core.complete(.rateLimited(retryAfter: nil), grantedAt: at(50), now: at(100), effects: &effects)
+        core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(0), now: at(100), effects: &effects)
+        core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(50), now: at(100), effects: &effects)
         #expect(core.snapshot(now: at(100)).effectiveRate == 50)
-        core.complete(.rateLimited(retryAfter: nil), grantedAt: at(100), now: at(100), effects: &effects)
+        core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(100), now: at(100), effects: &effects)
         #expect(core.snapshot(now: at(100)).effectiveRate == 25)
     }
 
     @Test func rateRecoversAdditivelyUpToTheQuota() {
         var core = core(increasePerSecond: 5)
         var effects = SchedulerCore<Int>.Effects()
-        core.complete(.rateLimited(retryAfter: nil), grantedAt: at(0), now: at(0), effects: &effects)
+        core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(0), now: at(0), effects: &effects)
         #expect(core.snapshot(now: at(4_000)).effectiveRate == 70)
         #expect(core.snapshot(now: at(60_000)).effectiveRate == 100)
     }
@@ -63,7 +63,7 @@ import Testing
         var effects = SchedulerCore<Int>.Effects()
         core.setShare(share, now: at(0), effects: &effects)
         let ceiling = requestsPerSecond * share
-        core.complete(.rateLimited(retryAfter: nil), grantedAt: at(0), now: at(0), effects: &effects)
+        core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(0), now: at(0), effects: &effects)
         #expect(core.snapshot(now: at(0)).effectiveRate == ceiling / 2)
         #expect(abs(core.snapshot(now: at(4_000)).effectiveRate - ceiling * 0.7) < 1e-9)
         #expect(core.snapshot(now: at(10_000)).effectiveRate == ceiling)
@@ -73,7 +73,7 @@ import Testing
         var core = core()
         var effects = SchedulerCore<Int>.Effects()
         for step in 0..<20 {
-            core.complete(.rateLimited(retryAfter: nil), grantedAt: at(step), now: at(step), effects: &effects)
+            core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(step), now: at(step), effects: &effects)
         }
         #expect(core.snapshot(now: at(20)).effectiveRate >= 1)
         #expect(core.snapshot(now: at(20)).effectiveRate < 1.2)
@@ -82,7 +82,7 @@ import Testing
     @Test func retryAfterPausesEveryCall() {
         var core = core()
         var effects = SchedulerCore<Int>.Effects()
-        core.complete(.rateLimited(retryAfter: .seconds(3)), grantedAt: at(0), now: at(500), effects: &effects)
+        core.complete(.rateLimited(retryAfter: .seconds(3)), number: 0, grantedAt: at(0), now: at(500), effects: &effects)
         #expect(core.snapshot(now: at(500)).pausedUntil == at(3_500))
         core.arrive(
             id: 1,

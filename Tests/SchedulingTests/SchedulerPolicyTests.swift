@@ -295,6 +295,44 @@ import Testing
         #expect(maximumPerSecond(simulation.grantTimes) == 100)
     }
 
+    /// Under saturation the window is full all the time. If it set the pace, every burst would come
+    /// back a window later, forever, and a burst of calls reaches the database spread out by its own
+    /// queueing; paced by the bucket, calls leave one at a time once the first burst has passed.
+    @Test func saturatedCallsLeaveEvenlySpacedOnceTheFirstBurstHasPassed() {
+        var simulation = SchedulerSimulation(
+            quota: Self.quota,
+            portals: [portal("a")],
+            arrivals: burst(10_000, portal: "a", channel: .batch)
+        )
+        simulation.run(until: .seconds(30))
+        let steady = simulation.grantTimes.filter { $0 >= .seconds(2) }.sorted()
+        let gaps = zip(steady.dropFirst(), steady).map { ($0 - $1).inSeconds }
+        let window = 1 + SchedulerConfiguration().windowMargin.duration.inSeconds
+        let evenGap = window / Self.quota.requestsPerSecond
+        #expect(steady.count > 2_500)
+        #expect(gaps.allSatisfy { abs($0 - evenGap) < 1e-5 })
+    }
+
+    /// Calls that leave up to 100 ms after their grant, unevenly (threads of a busy process), five
+    /// times the margin: counted from when they leave, the database never sees more than the quota
+    /// in a second. Each call holds its place from its grant until a window after it leaves, 1.07 s
+    /// on average here, so about 100 / 1.07 = 93 calls a second are made.
+    @Test func callsLeavingLateAndUnevenlyAreCountedFromWhenTheyLeave() {
+        var generator = ArrivalGenerator(seed: 11)
+        let delays = (0..<10_000).map { _ in Duration.microseconds(generator.uniform(below: 100_000)) }
+        var simulation = SchedulerSimulation(
+            quota: Self.quota,
+            portals: [portal("a")],
+            arrivals: burst(10_000, portal: "a", channel: .batch),
+            upstream: .init { _ in 100 },
+            departureDelay: { delays[$0] }
+        )
+        simulation.run(until: .seconds(30))
+        #expect(maximumPerSecond(simulation.departureTimes) <= 100)
+        #expect(simulation.upstream.rejected == 0)
+        #expect(simulation.departureTimes.count >= 29 * 92)
+    }
+
     @Test func fullPortalQueueAsksToPauseOnlyThatPortalAndResumesAtHalf() {
         var configuration = SchedulerConfiguration()
         configuration.queueCapacityPerPortal = 100

@@ -17,6 +17,7 @@ struct SchedulerSimulation {
     struct Request {
         let arrival: Arrival
         var grantedAt: Duration?
+        var departedAt: Duration?
         var expiredAt: Duration?
         var answeredAt: Duration?
         var rateLimited = false
@@ -63,14 +64,19 @@ struct SchedulerSimulation {
     private(set) var backpressure: [(portal: String, paused: Bool)] = []
     private var arrivals: [Arrival]
     private var nextArrival = 0
-    private var completions = Deque<(at: Duration, grantedAt: Duration, result: UpstreamCallResult)>()
+    private var completions = Deque<(at: Duration, number: UInt64, grantedAt: Duration, result: UpstreamCallResult)>()
+    /// Granted calls that have not left yet, latest first.
+    private var departures: [(at: Duration, ticket: Int, number: UInt64)] = []
+    /// How long request `ticket`'s call takes to leave after its grant (a busy thread, say).
+    private let departureDelay: (_ ticket: Int) -> Duration
 
     init(
         configuration: SchedulerConfiguration = SchedulerConfiguration(),
         quota: QuotaSettings,
         portals: [PortalConfiguration],
         arrivals: [Arrival],
-        upstream: Upstream = Upstream()
+        upstream: Upstream = Upstream(),
+        departureDelay: @escaping (_ ticket: Int) -> Duration = { _ in .zero }
     ) {
         core = SchedulerCore(
             configuration: configuration,
@@ -80,6 +86,7 @@ struct SchedulerSimulation {
         )
         self.arrivals = arrivals.sorted { $0.at < $1.at }
         self.upstream = upstream
+        self.departureDelay = departureDelay
     }
 
     /// Runs every event before `end`; `events` are applied to the core when their time comes.
@@ -89,6 +96,7 @@ struct SchedulerSimulation {
             var next = end
             if nextArrival < arrivals.count { next = min(next, arrivals[nextArrival].at) }
             if let completion = completions.first { next = min(next, completion.at) }
+            if let departure = departures.last { next = min(next, departure.at) }
             if let wake = core.nextWake(now: .init(sinceStart: now)) { next = min(next, wake.sinceStart) }
             if let event = pendingEvents.first { next = min(next, event.at) }
             guard next < end else { break }
@@ -103,10 +111,16 @@ struct SchedulerSimulation {
                 completions.removeFirst()
                 core.complete(
                     completion.result,
+                    number: completion.number,
                     grantedAt: .init(sinceStart: completion.grantedAt),
                     now: instant,
                     effects: &effects
                 )
+            }
+            while let departure = departures.last, departure.at <= now {
+                departures.removeLast()
+                core.callStarts(number: departure.number, now: instant)
+                call(ticket: departure.ticket, number: departure.number)
             }
             while nextArrival < arrivals.count, arrivals[nextArrival].at <= now {
                 let arrival = arrivals[nextArrival]
@@ -131,13 +145,16 @@ struct SchedulerSimulation {
     private mutating func apply(_ effects: SchedulerCore<Int>.Effects) {
         for (ticket, resolution) in effects.resolved {
             switch resolution {
-            case .granted(let at):
+            case .granted(let at, let number):
                 requests[ticket].grantedAt = at.sinceStart
-                let result = upstream.call(at: now)
-                if case .rateLimited = result { requests[ticket].rateLimited = true }
-                let answeredAt = now + upstream.latency
-                requests[ticket].answeredAt = answeredAt
-                completions.append((answeredAt, now, result))
+                let delay = departureDelay(ticket)
+                if delay == .zero {
+                    call(ticket: ticket, number: number)
+                } else {
+                    let departure = (at: now + delay, ticket: ticket, number: number)
+                    let index = departures.firstIndex { $0.at <= departure.at } ?? departures.endIndex
+                    departures.insert(departure, at: index)
+                }
             case .expired:
                 requests[ticket].expiredAt = now
             case .cancelled, .withdrawn:
@@ -147,9 +164,19 @@ struct SchedulerSimulation {
         backpressure += effects.backpressure
     }
 
+    private mutating func call(ticket: Int, number: UInt64) {
+        requests[ticket].departedAt = now
+        let result = upstream.call(at: now)
+        if case .rateLimited = result { requests[ticket].rateLimited = true }
+        let answeredAt = now + upstream.latency
+        requests[ticket].answeredAt = answeredAt
+        completions.append((answeredAt, number, requests[ticket].grantedAt ?? now, result))
+    }
+
     // MARK: Measurements
 
     var grantTimes: [Duration] { requests.compactMap(\.grantedAt).sorted() }
+    var departureTimes: [Duration] { requests.compactMap(\.departedAt).sorted() }
 
     func granted(
         portal: String? = nil,

@@ -156,6 +156,7 @@ struct UpstreamAccess: Sendable {
                 continue
             }
             attempts += 1
+            permit.recordCallStart()
             let started = ContinuousClock.now
             do {
                 let answer = try await call(client)

@@ -3,7 +3,8 @@ import DequeModule
 
 /// How a waiting request leaves the scheduler's queues.
 enum WaitResolution: Sendable {
-    case granted(at: SchedulingInstant)
+    /// `number` names the call in the quota window, for `callStarts(number:now:)`.
+    case granted(at: SchedulingInstant, number: UInt64)
     case expired
     case cancelled
     /// The request's source was withdrawn (its partition is leaving this instance): no call, no answer.
@@ -16,6 +17,7 @@ enum WaitResolution: Sendable {
 ///
 /// - Global limits: a token bucket at the adaptive rate (depth: the burst), a sliding window of one
 ///   second plus a margin that never admits more than the quota share, and a cap on calls in flight.
+///   The window counts a call from when it starts (`callStarts`), or from its grant until then.
 /// - Shares across instances: a smaller share applies at once, a larger one only after a full window,
 ///   so that an instance taking over partitions cannot add its calls to those its predecessor made in
 ///   the same second.
@@ -75,7 +77,11 @@ struct SchedulerCore<Ticket> {
     private var tokens: Double
     private var bucketDepth: Double
     private var windowLimit: Int
-    private var recentGrants = Deque<SchedulingInstant>()
+    /// When each call of the window started, or was granted while it has not, in order of time.
+    private var recentCalls = Deque<SchedulingInstant>()
+    /// Granted calls not yet started nor completed, by number, with their grant times.
+    private var unstartedCalls: [UInt64: SchedulingInstant] = [:]
+    private var nextCallNumber: UInt64 = 0
     private var maxInFlight: Int
     private var inFlight = 0
     private var lastRefill: SchedulingInstant
@@ -172,10 +178,13 @@ struct SchedulerCore<Ticket> {
     /// A granted call has finished (`result` nil: its permit was dropped without a result).
     mutating func complete(
         _ result: UpstreamCallResult?,
+        number: UInt64,
         grantedAt: SchedulingInstant,
         now: SchedulingInstant,
         effects: inout Effects
     ) {
+        // A call that never said it started stays counted from its grant.
+        unstartedCalls.removeValue(forKey: number)
         inFlight = max(0, inFlight - 1)
         refill(now: now)
         switch result {
@@ -192,6 +201,17 @@ struct SchedulerCore<Ticket> {
             break
         }
         dispatch(now: now, effects: &effects)
+    }
+
+    /// Call `number` starts now. Counted from its grant, a call that then waited for a busy thread
+    /// would reach the database late, bunched with calls granted after it, by more than the margin
+    /// covers.
+    mutating func callStarts(number: UInt64, now: SchedulingInstant) {
+        guard let grantedAt = unstartedCalls.removeValue(forKey: number) else { return }
+        // Its grant entry has left the window if it waited longer than the window; it counts from now anyway.
+        if let index = recentCalls.lastIndex(of: grantedAt) { recentCalls.remove(at: index) }
+        // Every entry was stamped at an earlier `now`, so the window stays in order of time.
+        recentCalls.append(now)
     }
 
     /// No call starts before `instant` (Retry-After, breaker open); an earlier pause is extended.
@@ -247,9 +267,12 @@ struct SchedulerCore<Ticket> {
             virtualTime[channel] = portals[portal].tags[channel]
             portals[portal].tags[channel] += 1 / portals[portal].weight
             tokens -= 1
-            recentGrants.append(now)
+            let number = nextCallNumber
+            nextCallNumber += 1
+            recentCalls.append(now)
+            unstartedCalls[number] = now
             inFlight += 1
-            effects.resolved.append((waiter.ticket, .granted(at: now)))
+            effects.resolved.append((waiter.ticket, .granted(at: now, number: number)))
         }
     }
 
@@ -262,13 +285,13 @@ struct SchedulerCore<Ticket> {
         if inFlight < maxInFlight {
             var ready = now
             if let pausedUntil { ready = max(ready, pausedUntil) }
-            if tokens < 1 - Self.tokenEpsilon, rate > 0 {
+            if tokens < 1 - Self.tokenEpsilon, refillRate > 0 {
                 // Rounded up to the microsecond so that the timer never fires a hair early.
-                let micros = ((1 - tokens) / rate * 1e6).rounded(.up)
+                let micros = ((1 - tokens) / refillRate * 1e6).rounded(.up)
                 ready = max(ready, max(now, lastRefill).advanced(by: .microseconds(Int64(micros))))
             }
             trimWindow(now: now)
-            if recentGrants.count >= windowLimit, let oldest = recentGrants.first {
+            if recentCalls.count >= windowLimit, let oldest = recentCalls.first {
                 ready = max(ready, oldest.advanced(by: window))
             }
             if let pendingShare { ready = min(ready, max(now, pendingShare.from)) }
@@ -306,11 +329,13 @@ struct SchedulerCore<Ticket> {
         }
         guard inFlight < maxInFlight, tokens >= 1 - Self.tokenEpsilon else { return false }
         trimWindow(now: now)
-        guard recentGrants.count < windowLimit else {
+        guard recentCalls.count < windowLimit else {
             // Tokens gathered while the window is full would all be spent the moment it reopens,
             // and the burst would close the window early again, leaving later arrivals (a citizen
-            // at a counter) to wait out the gap every second. So none accrue until it reopens.
-            if let oldest = recentGrants.first { lastRefill = max(lastRefill, oldest.advanced(by: window)) }
+            // at a counter) to wait out the gap every second. So none are kept and none accrue
+            // until it reopens: the calls after it are paced by the bucket again.
+            tokens = min(tokens, 0)
+            if let oldest = recentCalls.first { lastRefill = max(lastRefill, oldest.advanced(by: window)) }
             return false
         }
         return true
@@ -320,15 +345,23 @@ struct SchedulerCore<Ticket> {
         adaptive.increasePerSecond ?? ceilingRate * AdaptiveRate.defaultIncreaseShare
     }
 
+    /// Tokens accrue at the adaptive rate, but never faster than the window admits calls. Were the
+    /// window to set the pace under saturation, it would replay every burst one window later, for as
+    /// long as the saturation lasts, and a burst reaches the database spread out by queueing on the
+    /// way, which is what the margin has to cover; paced by the bucket, calls leave one at a time.
+    private var refillRate: Double {
+        min(rate, Double(windowLimit) / window.inSeconds)
+    }
+
     private mutating func trimWindow(now: SchedulingInstant) {
         let windowStart = now.advanced(by: .zero - window)
-        while let oldest = recentGrants.first, oldest <= windowStart { recentGrants.removeFirst() }
+        while let oldest = recentCalls.first, oldest <= windowStart { recentCalls.removeFirst() }
     }
 
     private mutating func refill(now: SchedulingInstant) {
         let elapsed = lastRefill.duration(to: now).inSeconds
         guard elapsed > 0 else { return }
-        tokens = min(bucketDepth, tokens + rate * elapsed)
+        tokens = min(bucketDepth, tokens + refillRate * elapsed)
         rate = min(ceilingRate, rate + increasePerSecond * elapsed)
         lastRefill = now
     }

@@ -103,7 +103,8 @@ public final class UpstreamScheduler: Sendable {
             perform(effects)
         }
         switch resolution {
-        case .granted(let grantedAt): return .permit(UpstreamPermit(scheduler: self, grantedAt: grantedAt))
+        case .granted(let grantedAt, let number):
+            return .permit(UpstreamPermit(scheduler: self, grantedAt: grantedAt, number: number))
         case .expired: return .expired
         case .withdrawn: return .withdrawn
         case .cancelled: throw CancellationError()
@@ -168,11 +169,15 @@ public final class UpstreamScheduler: Sendable {
 
     // MARK: Internals
 
-    fileprivate func complete(_ result: UpstreamCallResult?, grantedAt: SchedulingInstant) {
+    fileprivate func callStarts(number: UInt64) {
+        state.withLock { $0.core.callStarts(number: number, now: clock.now) }
+    }
+
+    fileprivate func complete(_ result: UpstreamCallResult?, number: UInt64, grantedAt: SchedulingInstant) {
         let effects = state.withLock { state -> Core.Effects in
             var effects = Core.Effects()
             let now = clock.now
-            state.core.complete(result, grantedAt: grantedAt, now: now, effects: &effects)
+            state.core.complete(result, number: number, grantedAt: grantedAt, now: now, effects: &effects)
             scheduleTimer(&state, now: now)
             return effects
         }
@@ -234,28 +239,37 @@ public final class UpstreamScheduler: Sendable {
     }
 }
 
-/// The right to make one upstream call. Call `complete(_:)` exactly once when the call is done:
-/// it frees the concurrency slot and feeds the adaptive rate. Later calls are ignored; a permit
-/// dropped without completing frees its slot without a rate signal.
+/// The right to make one upstream call. Call `recordCallStart()` just before sending it, and
+/// `complete(_:)` exactly once when the call is done: it frees the concurrency slot and feeds the
+/// adaptive rate. Later calls are ignored; a permit dropped without completing frees its slot
+/// without a rate signal.
 public final class UpstreamPermit: Sendable {
     private let scheduler: UpstreamScheduler
     /// When the call was granted, on the scheduler's clock.
     public let grantedAt: SchedulingInstant
+    private let number: UInt64
     private let completed = Atomic<Bool>(false)
 
-    fileprivate init(scheduler: UpstreamScheduler, grantedAt: SchedulingInstant) {
+    fileprivate init(scheduler: UpstreamScheduler, grantedAt: SchedulingInstant, number: UInt64) {
         self.scheduler = scheduler
         self.grantedAt = grantedAt
+        self.number = number
+    }
+
+    /// The call leaves now: the quota window counts it from now rather than from its grant, so a
+    /// wait in between (for a thread of a busy process) cannot bunch calls at the database.
+    public func recordCallStart() {
+        scheduler.callStarts(number: number)
     }
 
     public func complete(_ result: UpstreamCallResult) {
         guard !completed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        scheduler.complete(result, grantedAt: grantedAt)
+        scheduler.complete(result, number: number, grantedAt: grantedAt)
     }
 
     deinit {
         if !completed.load(ordering: .acquiring) {
-            scheduler.complete(nil, grantedAt: grantedAt)
+            scheduler.complete(nil, number: number, grantedAt: grantedAt)
         }
     }
 }
