@@ -59,16 +59,22 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, Codable, CustomStr
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// The largest unit that writes the duration exactly, e.g. `24h`, `30s`, `250ms`.
+    /// The largest unit that writes the duration exactly, e.g. `24h`, `30s`, `250ms`, `0.5ms`.
     public var description: String {
-        let milliseconds = (seconds * 1000).rounded()
+        let microseconds = (seconds * 1e6).rounded()
         for unit in Self.units.reversed() {
-            let inUnit = milliseconds / (unit.seconds * 1000)
+            let inUnit = microseconds / (unit.seconds * 1e6)
             if inUnit >= 1, inUnit == inUnit.rounded() {
                 return "\(Int(inUnit))\(unit.suffix)"
             }
         }
-        return "\(Int(milliseconds))ms"
+        return "\(millisecondsText)ms"
+    }
+
+    /// The duration in milliseconds, with a fraction kept to the microsecond when it has one: `250`, `0.5`.
+    public var millisecondsText: String {
+        let microseconds = Int((seconds * 1e6).rounded())
+        return microseconds % 1000 == 0 ? String(microseconds / 1000) : String(Double(microseconds) / 1000)
     }
 
     public static func < (lhs: ConfigDuration, rhs: ConfigDuration) -> Bool {

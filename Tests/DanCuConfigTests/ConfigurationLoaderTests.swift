@@ -144,7 +144,8 @@ private struct SampleConfiguration: Decodable, Encodable, Equatable {
     }
 
     @Test(arguments: [
-        ("500ms", 0.5), ("30s", 30), ("2m", 120), ("24h", 86400), ("7d", 604_800), ("1.5", 1.5), ("0", 0),
+        ("500ms", 0.5), ("0.5ms", 0.0005), ("1.5ms", 0.0015), ("30s", 30), ("2m", 120), ("24h", 86400),
+        ("7d", 604_800), ("1.5", 1.5), ("0", 0),
     ])
     func parsesDurations(text: String, seconds: Double) throws {
         let duration = try #require(ConfigDuration(parsing: text))

@@ -1,3 +1,4 @@
+import DanCuConfig
 import Kafka
 import Testing
 
@@ -17,5 +18,13 @@ import Testing
         #expect(overridden["max.in.flight.requests.per.connection"] == "5")
         #expect(overridden["linger.ms"] == "20")
         #expect(configuration.consumerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["max.in.flight.requests.per.connection"] == nil)
+    }
+
+    @Test func lingerKeepsItsFractionOfAMillisecond() {
+        var configuration = KafkaConfiguration()
+        configuration.linger = ConfigDuration(parsing: "0.25ms")!
+        #expect(configuration.producerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["linger.ms"] == "0.25")
+        configuration.linger = .milliseconds(2)
+        #expect(configuration.producerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["linger.ms"] == "2")
     }
 }
