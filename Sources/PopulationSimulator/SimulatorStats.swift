@@ -12,6 +12,9 @@ public struct SimulatorStats: Sendable, Hashable, Codable {
     public var currentRps: Int
     /// The most arrivals in any one-second window.
     public var maxRps1s: Int
+    /// Arrivals per second from the first arrival to the last (0 below two): under a steady load, the
+    /// rate the client sustained, without the ramp before its first call or the idle time after its last.
+    public var meanRps: Double
     /// The most requests in progress at once.
     public var maxConcurrency: Int
     /// Requests in progress now.
@@ -25,5 +28,6 @@ public struct SimulatorStats: Sendable, Hashable, Codable {
         public var byStatus: [String: Int]
         public var currentRps: Int
         public var maxRps1s: Int
+        public var meanRps: Double
     }
 }

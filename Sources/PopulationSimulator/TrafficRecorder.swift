@@ -34,6 +34,7 @@ struct TrafficRecorder {
             byStatus: totals.byStatus,
             currentRps: totals.arrivals.count(at: now),
             maxRps1s: totals.arrivals.maximum,
+            meanRps: totals.arrivals.meanRate,
             maxConcurrency: maxConcurrency,
             inFlight: inFlight,
             clients: clients.mapValues { tally in
@@ -42,7 +43,8 @@ struct TrafficRecorder {
                     byOperation: tally.byOperation,
                     byStatus: tally.byStatus,
                     currentRps: tally.arrivals.count(at: now),
-                    maxRps1s: tally.arrivals.maximum
+                    maxRps1s: tally.arrivals.maximum,
+                    meanRps: tally.arrivals.meanRate
                 )
             }
         )
@@ -66,17 +68,27 @@ struct TrafficRecorder {
     }
 }
 
-/// Arrivals in the last second, and the most ever seen in one second. The count is taken at each
-/// arrival over (t - 1s, t]; a window's count only grows at arrivals, so the maximum over those
-/// windows is the maximum over every window.
+/// Arrivals in the last second, the most ever seen in one second, and the mean rate. The count is
+/// taken at each arrival over (t - 1s, t]; a window's count only grows at arrivals, so the maximum
+/// over those windows is the maximum over every window.
 struct WindowCounter {
     private var recent: Deque<ContinuousClock.Instant> = []
     private(set) var maximum = 0
+    private var total = 0
+    private var first: ContinuousClock.Instant?
 
     mutating func record(at now: ContinuousClock.Instant) {
         while let oldest = recent.first, oldest <= now - ClientQuota.window { recent.removeFirst() }
         recent.append(now)
         maximum = max(maximum, recent.count)
+        total += 1
+        if first == nil { first = now }
+    }
+
+    /// The intervals between arrivals per second of their sum: n arrivals span n - 1 intervals.
+    var meanRate: Double {
+        guard let first, let last = recent.last, total > 1, last > first else { return 0 }
+        return Double(total - 1) / (last - first).seconds
     }
 
     func count(at now: ContinuousClock.Instant) -> Int {

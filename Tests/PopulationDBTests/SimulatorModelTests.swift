@@ -90,12 +90,16 @@ struct SimulatorModelTests {
         #expect(stats.byOperation == ["XacThucThongTinCongDan": 2, "TraCuuThongTinCongDan": 1])
         #expect(stats.byStatus == ["200": 2, "429": 1])
         #expect(stats.maxRps1s == 3)
+        #expect(abs(stats.meanRps - 3 / 1.5) < 1e-9)
         #expect(stats.currentRps == 1)
         #expect(stats.maxConcurrency == 3)
         #expect(stats.inFlight == 1)
         #expect(stats.clients["a"]?.totalRequests == 3)
         #expect(stats.clients["a"]?.maxRps1s == 2)
+        #expect(abs((stats.clients["a"]?.meanRps ?? 0) - 2 / 1.5) < 1e-9)
         #expect(stats.clients["b"]?.byStatus == ["429": 1])
+        let lone = stats.clients["b"]?.meanRps
+        #expect(lone == 0)
     }
 
     @Test("latency is log-normal with the asked median and 99th percentile", arguments: [(20.0, 200.0), (5.0, 5.0)])
