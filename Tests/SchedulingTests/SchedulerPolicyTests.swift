@@ -7,6 +7,11 @@ import Testing
 @Suite struct SchedulerPolicyTests {
     static let quota = QuotaSettings(requestsPerSecond: 100, burst: 20, maxInFlight: 50)
 
+    /// One portal with `count` batch requests waiting from the start: the scheduler saturated.
+    static func batchBacklog(_ count: Int) -> SchedulerSimulation {
+        SchedulerSimulation(quota: quota, portals: [portal("a")], arrivals: burst(count, portal: "a", channel: .batch))
+    }
+
     @Test(arguments: [
         QuotaSettings(requestsPerSecond: 100, burst: 20, maxInFlight: 50),
         QuotaSettings(requestsPerSecond: 100, burst: 100, maxInFlight: 1000),
@@ -29,11 +34,7 @@ import Testing
     }
 
     @Test func saturationUsesAtLeastNinetyEightPercentOfTheQuota() {
-        var simulation = SchedulerSimulation(
-            quota: Self.quota,
-            portals: [portal("a")],
-            arrivals: burst(20_000, portal: "a", channel: .batch)
-        )
+        var simulation = Self.batchBacklog(20_000)
         simulation.run(until: .seconds(60))
         let used = Double(simulation.granted()) / (Self.quota.requestsPerSecond * 60)
         #expect(used >= 0.98 && used <= 1.0)
@@ -287,7 +288,7 @@ import Testing
     /// Calls reach the database up to 20 ms apart from when they were granted, unevenly: counted where
     /// they arrive, every one-second window still holds at most the quota, thanks to the window margin.
     @Test func callsDelayedUnevenlyOnTheirWayStillArriveWithinTheQuota() {
-        var simulation = SchedulerSimulation(quota: Self.quota, portals: [portal("a")], arrivals: burst(10_000, portal: "a", channel: .batch))
+        var simulation = Self.batchBacklog(10_000)
         simulation.run(until: .seconds(30))
         var generator = ArrivalGenerator(seed: 7)
         let arrivals = simulation.grantTimes.map { $0 + .microseconds(generator.uniform(below: 20_000)) }.sorted()
@@ -299,11 +300,7 @@ import Testing
     /// back a window later, forever, and a burst of calls reaches the database spread out by its own
     /// queueing; paced by the bucket, calls leave one at a time once the first burst has passed.
     @Test func saturatedCallsLeaveEvenlySpacedOnceTheFirstBurstHasPassed() {
-        var simulation = SchedulerSimulation(
-            quota: Self.quota,
-            portals: [portal("a")],
-            arrivals: burst(10_000, portal: "a", channel: .batch)
-        )
+        var simulation = Self.batchBacklog(10_000)
         simulation.run(until: .seconds(30))
         let steady = simulation.grantTimes.filter { $0 >= .seconds(2) }.sorted()
         let gaps = zip(steady.dropFirst(), steady).map { ($0 - $1).inSeconds }
