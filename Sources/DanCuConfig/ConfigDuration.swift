@@ -61,9 +61,8 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, Codable, CustomStr
 
     /// The largest unit that writes the duration exactly, e.g. `24h`, `30s`, `250ms`, `0.5ms`.
     public var description: String {
-        let microseconds = (seconds * 1e6).rounded()
         for unit in Self.units.reversed() {
-            let inUnit = microseconds / (unit.seconds * 1e6)
+            let inUnit = Double(microseconds) / (unit.seconds * 1e6)
             if inUnit >= 1, inUnit == inUnit.rounded() {
                 return "\(Int(inUnit))\(unit.suffix)"
             }
@@ -73,9 +72,10 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, Codable, CustomStr
 
     /// The duration in milliseconds, with a fraction kept to the microsecond when it has one: `250`, `0.5`.
     public var millisecondsText: String {
-        let microseconds = Int((seconds * 1e6).rounded())
-        return microseconds % 1000 == 0 ? String(microseconds / 1000) : String(Double(microseconds) / 1000)
+        microseconds % 1000 == 0 ? String(microseconds / 1000) : String(Double(microseconds) / 1000)
     }
+
+    private var microseconds: Int { Int((seconds * 1e6).rounded()) }
 
     public static func < (lhs: ConfigDuration, rhs: ConfigDuration) -> Bool {
         lhs.duration < rhs.duration

@@ -8,8 +8,8 @@ struct TrafficRecorder {
     private var maxConcurrency = 0
 
     mutating func arrived(client: String, at now: ContinuousClock.Instant) {
-        totals.arrived(at: now)
-        clients[client, default: Tally()].arrived(at: now)
+        totals.arrivals.record(at: now)
+        clients[client, default: Tally()].arrivals.record(at: now)
         inFlight += 1
         maxConcurrency = max(maxConcurrency, inFlight)
     }
@@ -29,7 +29,7 @@ struct TrafficRecorder {
 
     func snapshot(at now: ContinuousClock.Instant) -> SimulatorStats {
         SimulatorStats(
-            totalRequests: totals.requests,
+            totalRequests: totals.arrivals.total,
             byOperation: totals.byOperation,
             byStatus: totals.byStatus,
             currentRps: totals.arrivals.count(at: now),
@@ -39,7 +39,7 @@ struct TrafficRecorder {
             inFlight: inFlight,
             clients: clients.mapValues { tally in
                 SimulatorStats.Client(
-                    totalRequests: tally.requests,
+                    totalRequests: tally.arrivals.total,
                     byOperation: tally.byOperation,
                     byStatus: tally.byStatus,
                     currentRps: tally.arrivals.count(at: now),
@@ -51,15 +51,9 @@ struct TrafficRecorder {
     }
 
     private struct Tally {
-        var requests = 0
         var byOperation: [String: Int] = [:]
         var byStatus: [String: Int] = [:]
         var arrivals = WindowCounter()
-
-        mutating func arrived(at now: ContinuousClock.Instant) {
-            requests += 1
-            arrivals.record(at: now)
-        }
 
         mutating func answered(operation: String, status: Int) {
             byOperation[operation, default: 0] += 1
@@ -68,13 +62,13 @@ struct TrafficRecorder {
     }
 }
 
-/// Arrivals in the last second, the most ever seen in one second, and the mean rate. The count is
-/// taken at each arrival over (t - 1s, t]; a window's count only grows at arrivals, so the maximum
-/// over those windows is the maximum over every window.
+/// Arrivals in all, in the last second, the most ever seen in one second, and their mean rate. The
+/// count is taken at each arrival over (t - 1s, t]; a window's count only grows at arrivals, so the
+/// maximum over those windows is the maximum over every window.
 struct WindowCounter {
     private var recent: Deque<ContinuousClock.Instant> = []
     private(set) var maximum = 0
-    private var total = 0
+    private(set) var total = 0
     private var first: ContinuousClock.Instant?
 
     mutating func record(at now: ContinuousClock.Instant) {
