@@ -169,11 +169,13 @@ let package = Package(
             name: "dancu-gateway",
             dependencies: [
                 "Gateway",
+                "DanCuConfig",
                 "DanCuContract",
                 "Kafka",
                 "Operations",
                 "TrafficModel",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -182,6 +184,8 @@ let package = Package(
             name: "dancu-sim",
             dependencies: [
                 "PopulationSimulator",
+                "DanCuConfig",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -190,6 +194,9 @@ let package = Package(
             name: "dancu-load",
             dependencies: [
                 "TrafficModel",
+                "DanCuConfig",
+                "DanCuContract",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -199,6 +206,8 @@ let package = Package(
             name: "dancu-bench",
             dependencies: [
                 "Kafka",
+                "DanCuConfig",
+                "PopulationSimulator",
                 "Gateway",
                 "DanCuContract",
                 "SyntheticPopulation",
@@ -264,6 +273,12 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway",
+                "DanCuConfig",
+                "DanCuContract",
+                "Kafka",
+                "Operations",
+                "PopulationSimulator",
+                "SyntheticPopulation",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -1,9 +1,11 @@
 import ArgumentParser
+import DanCuConfig
 import DanCuContract
 import Foundation
 import Gateway
 import Kafka
 import Logging
+import PopulationSimulator
 import SyntheticPopulation
 
 /// The cache-hit path: how fast the gateway turns requests it can answer from its cache into published
@@ -52,9 +54,22 @@ struct CachePath: AsyncParsableCommand {
         ]
         // DANCU_* variables of the caller override these, for experiments with the gateway's settings.
         let overrides = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("DANCU_") }
-        let (configuration, rules) = try GatewayConfiguration.load(
-            path: config, environment: environment.merging(overrides) { $1 }
+        var (configuration, rules) = try GatewayConfiguration.load(
+            path: config, environment: environment.merging(overrides) { $1 }, checkingDeployment: false
         )
+        // Only the warm-up reaches the database: the simulator of the configured population, on loopback.
+        let secret = UUID().uuidString
+        let simulator = PopulationSimulator(
+            configuration: SimulatorConfiguration(
+                port: 0, citizens: configuration.embedded.citizens, seed: configuration.embedded.seed,
+                username: configuration.populationDb.username, secret: secret
+            ),
+            logger: logger
+        )
+        let simulatorPort = try await simulator.start()
+        configuration.populationDb.url = simulator.endpointURL(port: simulatorPort)
+        configuration.populationDb.allowPlaintext = true
+        configuration.populationDb.secret = Secret(secret)
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
         try runtime.createTopics(in: cluster, partitions: partitions)
         try cluster.createTopic(Self.pipeTopic, partitions: partitions)
@@ -67,7 +82,7 @@ struct CachePath: AsyncParsableCommand {
         let outcomeTopics = rules.portals.map(rules.outcomeTopic(for:))
         let bootstrap = cluster.bootstrapServers
         let (results, resultContinuation) = AsyncStream.makeStream(of: (rate: Double, cpu: Duration).self)
-        try await runtime.run(handlesSignals: false, announce: { _ in }) { _ in
+        try await runtime.run(handlesSignals: false, announce: { _ in }) { _, _ in
             let outcomes = try OutcomeReader(topics: outcomeTopics, bootstrap: bootstrap, logger: logger)
             try await publish(warmUp, to: bootstrap, logger: logger)
             _ = try await outcomes.writeRate(count: warmUp.count)
@@ -79,6 +94,7 @@ struct CachePath: AsyncParsableCommand {
             // Returning shuts the gateway down.
         }
         resultContinuation.finish()
+        await simulator.stop()
         var gateway = 0.0
         var cpu = Duration.zero
         for await result in results { (gateway, cpu) = result }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DanCuConfig
 import Foundation
 import Kafka
 import Logging
@@ -9,6 +10,7 @@ struct DancuBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dancu-bench",
         abstract: "Benchmarks of DanCu Gateway's parts against reference tools on the same machine.",
+        version: BuildVersion.current,
         subcommands: [KafkaThroughput.self, CachePath.self]
     )
 }

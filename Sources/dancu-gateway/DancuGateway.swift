@@ -1,5 +1,6 @@
-import Foundation
 import ArgumentParser
+import DanCuConfig
+import Foundation
 
 /// `dancu-gateway`: the gateway and its companion tools. Subcommands only parse arguments and wire parts.
 @main
@@ -7,6 +8,7 @@ struct DancuGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dancu-gateway",
         abstract: "Gateway between provincial portals (Kafka) and the National Population Database (SOAP).",
+        version: BuildVersion.current,
         subcommands: [Run.self, Demo.self, DevKafka.self, CheckConfig.self, Validate.self],
         defaultSubcommand: Run.self
     )

@@ -27,8 +27,13 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var (configuration, rules) = try loadConfiguration(configOption)
-        // Always the embedded default: the demo must not send made-up traffic to a real cluster or database.
+        try await exitingByKind { try await runDemo() }
+    }
+
+    private func runDemo() async throws {
+        var (configuration, rules) = try GatewayConfiguration.load(path: configOption.path, checkingDeployment: false)
+        // Always development mode: the demo must not send made-up traffic to a real cluster or database.
+        configuration.embedded.enabled = true
         configuration.kafka.bootstrapServers = []
         configuration.populationDb.url = nil
         configuration.populationDb.quota = .init()
@@ -51,17 +56,34 @@ struct Demo: AsyncParsableCommand {
                 print("demo: embedded Kafka at \(endpoints.bootstrapServers), simulator at \(endpoints.populationDatabaseURL)")
                 print("demo: sending \(requests) requests at \(Int(rate))/s from \(profile.portals.joined(separator: ", "))")
             },
-            whileRunning: { endpoints in
+            whileRunning: { endpoints, metrics in
+                // Sending before the group has assigned the partitions would time the group's join, not the gateway.
+                let waitStarted = ContinuousClock.now
+                while !metrics.isReady {
+                    guard ContinuousClock.now - waitStarted < Self.readinessLimit else {
+                        throw DemoError("the gateway was not ready within \(Self.readinessLimit)")
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                print("demo: gateway ready and holding its partitions after \(ContinuousClock.now - waitStarted); sending")
                 let progress = ProgressReporter(interval: .seconds(1)) { print("  \($0.line)") }
                 let runner = LoadRunner(bootstrapServers: endpoints.bootstrapServers, rules: contractRules, logger: logger, progress: progress)
                 let result = try await runner.generate(profile)
                 report.value.withLock { $0 = result }
             }
         )
-        guard let result = report.value.withLock({ $0 }) else { throw ExitCode(2) }
+        guard let result = report.value.withLock({ $0 }) else { throw DemoError("the traffic run ended without a report") }
         print(result.table())
-        if !result.passed { throw ExitCode(1) }
+        if !result.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
+
+    /// Generous: the mock cluster's first group join takes a few seconds on a loaded machine.
+    private static let readinessLimit = Duration.seconds(120)
+}
+
+private struct DemoError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Carries the report out of the traffic task.

@@ -25,6 +25,11 @@ struct DevKafka: AsyncParsableCommand {
     @Option(help: "Also write the bootstrap servers to this file.")
     var bootstrapFile: String?
 
+    @Flag(help: "Also create the gateway's topics (every portal's request and outcome topic, dead letters, audit) of --config.")
+    var gatewayTopics = false
+
+    @OptionGroup var configOption: ConfigOption
+
     func validate() throws {
         guard (1...9).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 9") }
         guard (1...1024).contains(partitions) else { throw ValidationError("--partitions must be between 1 and 1024") }
@@ -36,6 +41,13 @@ struct DevKafka: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger()
         let cluster = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
+        if gatewayTopics {
+            try await exitingByKind {
+                let (configuration, rules) = try GatewayConfiguration.load(path: configOption.path, checkingDeployment: false)
+                try GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
+                    .createTopics(in: cluster, partitions: partitions)
+            }
+        }
         for topic in topics {
             guard let (name, count) = Self.parse(topic, defaultPartitions: partitions) else { continue }
             try cluster.createTopic(name, partitions: count)

@@ -1,5 +1,5 @@
-import DanCuContract
 import ArgumentParser
+import DanCuContract
 import Foundation
 import Gateway
 import Logging
@@ -7,23 +7,34 @@ import Operations
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the gateway until SIGTERM/SIGINT. With no Kafka or population database configured, starts the embedded ones."
+        abstract: "Run the gateway until SIGTERM/SIGINT, on the configured Kafka and population database.",
+        discussion: """
+            With neither Kafka nor the population database configured, or with --embedded, it runs in development \
+            mode: embedded Kafka and the population-database simulator, marked on every outcome \
+            (dancu-environment: development), in /status, /readyz and on the dashboard. One of them configured \
+            without the other stops the start, naming the missing key (exit 78).
+            """
     )
 
     @OptionGroup var configOption: ConfigOption
 
-    @Option(help: "Also write the embedded cluster's bootstrap servers to this file.")
+    @Flag(help: "Development mode (the same as embedded.enabled: true): embedded Kafka and the simulator.")
+    var embedded = false
+
+    @Option(help: "Also write the bootstrap servers to this file.")
     var bootstrapFile: String?
 
     func run() async throws {
-        let (configuration, rules) = try loadConfiguration(configOption)
-        LogSetup.bootstrap(configuration.log)
-        let logger = makeLogger()
-        let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
-        let bootstrapFile = self.bootstrapFile
-        try await runtime.run(announce: { endpoints in
-            try announceBootstrap(endpoints.bootstrapServers, file: bootstrapFile)
-        })
+        try await exitingByKind {
+            let (configuration, rules) = try GatewayConfiguration.load(path: configOption.path, developmentRequested: embedded)
+            LogSetup.bootstrap(configuration.log)
+            let logger = makeLogger()
+            let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
+            let bootstrapFile = self.bootstrapFile
+            try await runtime.run(announce: { endpoints in
+                try announceBootstrap(endpoints.bootstrapServers, file: bootstrapFile)
+            })
+        }
     }
 }
 
@@ -36,17 +47,7 @@ func announceBootstrap(_ servers: String, file: String?) throws {
     }
 }
 
-func loadConfiguration(_ option: ConfigOption) throws -> (GatewayConfiguration, ContractRules) {
-    do {
-        return try GatewayConfiguration.load(path: option.path)
-    } catch {
-        throw ValidationError("invalid configuration:\n\(error)")
-    }
-}
-
 /// The level and format come from the log handler `LogSetup` installed (`log.level`, `log.format`).
 func makeLogger() -> Logger {
     Logger(label: "dancu-gateway")
 }
-
-

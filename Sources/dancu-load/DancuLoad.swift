@@ -1,4 +1,5 @@
 import ArgumentParser
+import DanCuConfig
 import DanCuContract
 import Foundation
 import Logging
@@ -12,6 +13,7 @@ struct DancuLoad: AsyncParsableCommand {
             "Generate, replay and record DanCu Gateway traffic; check every outcome; report throughput and latency.",
         discussion:
             "See Docs/load-testing.md. The exit code is 0 only when nothing was lost and nothing was incorrect.",
+        version: BuildVersion.current,
         subcommands: [Generate.self, Replay.self, Record.self]
     )
 }
@@ -39,6 +41,15 @@ struct CommonOptions: ParsableArguments {
     func rules() throws -> ContractRules {
         do {
             return try ContractFile.rules(path: config)
+        } catch {
+            throw ValidationError("\(config): \(error)")
+        }
+    }
+
+    /// The synthetic population the gateway's development mode simulates, as the configuration sets it.
+    func population() throws -> EmbeddedConfiguration {
+        do {
+            return try ContractFile.sections(path: config).embedded
         } catch {
             throw ValidationError("\(config): \(error)")
         }
@@ -78,7 +89,7 @@ struct ReportOptions: ParsableArguments {
         if let html {
             try Data(report.html().utf8).write(to: URL(fileURLWithPath: html))
         }
-        if !report.passed { throw ExitCode(1) }
+        if !report.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
 }
 
@@ -110,14 +121,15 @@ struct Generate: AsyncParsableCommand {
     var invalidShare = 0.02
     @Option(name: .customLong("forbidden"), help: "Share of requests the portal may not make.")
     var forbiddenShare = 0.02
-    @Option(help: "Seed of the synthetic population (the simulator's --seed).")
-    var seed: UInt64 = 1
-    @Option(help: "Size of the synthetic population (the simulator's --citizens).")
-    var citizens = 100_000
+    @Option(help: "Seed of the synthetic population (the simulator's --seed). Default: embedded.seed of --config.")
+    var seed: UInt64?
+    @Option(help: "Size of the synthetic population (the simulator's --citizens). Default: embedded.citizens of --config.")
+    var citizens: Int?
     @Option(help: "Also write every sent request with its expectation to this replay file.")
     var record: String?
 
     func profile() throws -> LoadProfile {
+        let population = try common.population()
         let total: Int
         switch (count, duration) {
         case (let count?, nil): total = count
@@ -139,8 +151,8 @@ struct Generate: AsyncParsableCommand {
                 wrongShare: wrongShare,
                 invalidShare: invalidShare,
                 forbiddenShare: forbiddenShare,
-                seed: seed,
-                citizens: citizens,
+                seed: seed ?? population.seed,
+                citizens: citizens ?? population.citizens,
                 drainTimeout: output.drainDuration
             )
         } catch {
@@ -240,13 +252,14 @@ struct Record: AsyncParsableCommand {
     }
 }
 
-/// A run that could not be carried out exits 2, so that 1 always means "the gateway answered wrongly".
+/// A run that could not be carried out exits with its kind's status (README, "Exit status"), so that 1
+/// always means "the gateway answered wrongly".
 func carriedOut<T>(_ body: () async throws(LoadRunError) -> T) async throws -> T {
     do {
         return try await body()
     } catch {
         FileHandle.standardError.write(Data("dancu-load: \(error)\n".utf8))
-        throw ExitCode(2)
+        throw ExitCode(error.exitStatus.rawValue)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DanCuConfig
 import Foundation
 import Logging
 import PopulationSimulator
@@ -8,7 +9,8 @@ import PopulationSimulator
 struct DancuSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dancu-sim",
-        abstract: "A population-database (CSDLQG về dân cư) simulator speaking the real SOAP protocol."
+        abstract: "A population-database (CSDLQG về dân cư) simulator speaking the real SOAP protocol.",
+        version: BuildVersion.current
     )
 
     @Option(help: "Address to listen on.")
@@ -26,8 +28,13 @@ struct DancuSim: AsyncParsableCommand {
     @Option(help: "The user name whose signatures are accepted.")
     var username = "dancu-gateway"
 
-    @Option(help: "The shared signing secret.")
-    var secret = "dancu-sim-secret"
+    @Option(help: "The shared signing secret; prefer DANCU_SIM_SECRET, which the process list does not show. Default: dancu-sim-secret.")
+    var secret: String?
+
+    /// The flag, else the environment, else the development default the gateway's test settings use.
+    private var signingSecret: String {
+        secret ?? ProcessInfo.processInfo.environment["DANCU_SIM_SECRET"] ?? "dancu-sim-secret"
+    }
 
     @Option(help: "Accepted requests per second per client, exact over every one-second window; 0 is unlimited.")
     var quota = 0
@@ -93,7 +100,7 @@ struct DancuSim: AsyncParsableCommand {
                 citizens: citizens,
                 seed: seed,
                 username: username,
-                secret: secret,
+                secret: signingSecret,
                 quota: quota,
                 burst: burst,
                 latencyMs: latencyMs,

@@ -8,21 +8,24 @@ import pathlib
 import re
 import sys
 
+import warnings
+
 import jsonschema
-import referencing
 import yaml
 
 docs = pathlib.Path(sys.argv[1])
 problems = []
 
 schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (docs / "schemas").glob("*.schema.json")}
-registry = referencing.Registry().with_resources(
-    (name, referencing.Resource.from_contents(schema)) for name, schema in schemas.items()
-)
 for name, schema in schemas.items():
     jsonschema.Draft202012Validator.check_schema(schema)
+# RefResolver is the API Debian 12's python3-jsonschema (4.10) has; newer versions keep it, deprecated.
+warnings.simplefilter("ignore", DeprecationWarning)
 validators = {
-    kind: jsonschema.Draft202012Validator(schemas[f"{kind}.schema.json"], registry=registry)
+    kind: jsonschema.Draft202012Validator(
+        schemas[f"{kind}.schema.json"],
+        resolver=jsonschema.RefResolver.from_schema(schemas[f"{kind}.schema.json"], store=schemas),
+    )
     for kind in ("request", "outcome")
 }
 
@@ -78,9 +81,9 @@ def walk(node, path):
             yield from walk(value, f"{path}[{index}]")
 
 
-def resolve_local(pointer):
-    node = asyncapi
-    for part in pointer.lstrip("/").split("/"):
+def resolve_pointer(document, pointer):
+    node = document
+    for part in filter(None, pointer.lstrip("/").split("/")):
         node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
 
@@ -88,13 +91,8 @@ def resolve_local(pointer):
 for path, ref in walk(asyncapi, ""):
     target, _, fragment = ref.partition("#")
     try:
-        if target:
-            document = json.loads((docs / target).read_text(encoding="utf-8"))
-            if fragment:
-                referencing.Registry().with_resource(target, referencing.Resource.from_contents(document)) \
-                    .resolver().lookup(ref)
-        else:
-            resolve_local(fragment)
+        document = json.loads((docs / target).read_text(encoding="utf-8")) if target else asyncapi
+        resolve_pointer(document, fragment)
     except Exception as error:  # any failure to resolve is a broken reference
         problems.append(f"asyncapi.yaml{path}: $ref {ref} does not resolve ({error})")
 

@@ -1,19 +1,34 @@
+import DanCuConfig
 import Foundation
+import Gateway
 import Kafka
 import Logging
+import Operations
 import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The commands as a newcomer runs them: `dev-kafka` with kcat on the other side, and the demo.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct CommandLineTests {
-    static let gateway = GatewayTestBed.repositoryRoot.appending(path: ".build/debug/dancu-gateway").path
+    static let gateway = executable("dancu-gateway")
+
+    static func executable(_ name: String) -> String {
+        GatewayTestBed.repositoryRoot.appending(path: ".build/debug/\(name)").path
+    }
+
+    /// The environment of a newcomer's shell: none of the test runner's own `DANCU_*` settings.
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }.merging(extra) { $1 }
+    }
 
     /// Starts a command and returns it with its standard output's lines as they come.
-    static func start(_ arguments: [String]) throws -> (Process, AsyncStream<String>) {
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, AsyncStream<String>) {
         let process = Process()
         process.executableURL = URL(filePath: gateway)
         process.arguments = arguments
         process.currentDirectoryURL = GatewayTestBed.repositoryRoot
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }
+        process.environment = environment(extra)
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -97,5 +112,150 @@ import Testing
         #expect(process.terminationStatus == 0, "\(output.suffix(20).joined(separator: "\n"))")
         #expect(output.contains { $0.hasPrefix("result") && $0.hasSuffix("PASSED") })
         #expect(output.contains { $0.hasPrefix("correct") && $0.hasSuffix("300") })
+        // It sends only once the gateway holds its partitions, so the report times the gateway, not the group's join.
+        let ready = output.firstIndex { $0.hasPrefix("demo: gateway ready") }
+        let firstProgress = output.firstIndex { $0.hasPrefix("  ") }
+        #expect(ready != nil && (firstProgress == nil || ready! < firstProgress!))
+    }
+
+    /// Runs a command to its end: its exit status, standard output and standard error.
+    static func runToEnd(
+        _ executable: String,
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        input: String = ""
+    ) async throws -> (status: Int32, output: String, errors: String) {
+        let process = Process()
+        process.executableURL = URL(filePath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = GatewayTestBed.repositoryRoot
+        process.environment = environment(extra)
+        let output = Pipe()
+        let errors = Pipe()
+        let inputPipe = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = inputPipe
+        let exited = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+        try process.run()
+        inputPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inputPipe.fileHandleForWriting.close()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        let complained = errors.fileHandleForReading.readDataToEndOfFile()
+        var statuses = exited.stream.makeAsyncIterator()
+        let status = await statuses.next() ?? -1
+        return (status, String(decoding: printed, as: UTF8.self), String(decoding: complained, as: UTF8.self))
+    }
+
+    @Test func everyCommandPrintsItsVersion() async throws {
+        for name in ["dancu-gateway", "dancu-sim", "dancu-load", "dancu-bench"] {
+            let result = try await Self.runToEnd(Self.executable(name), ["--version"])
+            #expect(result.status == 0, "\(name)")
+            #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == BuildVersion.current, "\(name)")
+        }
+    }
+
+    /// The same configuration problem is the same exit status in `run` and `check-config`, with one line naming
+    /// the missing key and its variable; nothing starts in its place.
+    @Test func kafkaWithoutADatabaseStopsRunAndCheckConfigAlike() async throws {
+        let environment = ["DANCU_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "DANCU_ADMIN_PORT": "0"]
+        for command in ["run", "check-config"] {
+            let result = try await Self.runToEnd(Self.gateway, [command], environment: environment)
+            #expect(result.status == ExitStatus.configuration.rawValue, "\(command): \(result.errors)")
+            let lines = result.errors.split(separator: "\n")
+            #expect(lines.count == 1, "\(command): \(result.errors)")
+            #expect(result.errors.contains("populationDb.url") && result.errors.contains("DANCU_POPULATION_DB_URL"))
+            #expect(!result.output.contains("bootstrap:"), "\(command) started something")
+        }
+    }
+
+    /// For portals' CI pipelines: `--strict` fails a request the gateway would refuse, not only a dead letter.
+    @Test func validateStrictFailsRefusedRequests() async throws {
+        let refused = #"{"requestId":"r1","type":"lookup","citizen":{"idNumber":"001090012345"}}"#
+        let lenient = try await Self.runToEnd(Self.gateway, ["validate", "--portal", "angiang"], input: refused)
+        #expect(lenient.status == 0, "\(lenient.output)\(lenient.errors)")
+        #expect(lenient.output.contains("invalid_request") || lenient.output.contains("forbidden"))
+        let strict = try await Self.runToEnd(Self.gateway, ["validate", "--strict", "--portal", "angiang"], input: refused)
+        #expect(strict.status == ExitStatus.checkFailed.rawValue)
+        let notJSON = try await Self.runToEnd(Self.gateway, ["validate", "--portal", "angiang"], input: "{")
+        #expect(notJSON.status == ExitStatus.checkFailed.rawValue)
+    }
+
+    /// The README's newcomer path: `run` on the development default, then `dancu-load generate` with nothing but
+    /// the bootstrap, count and rate. The load tool must generate citizens of the simulator's population, the
+    /// full quota must show on an idle instance soon after it holds its partitions, and every outcome is
+    /// marked as development.
+    @Test func developmentRunServesTheLoadToolsDefaultsAndMarksItsOutcomes() async throws {
+        let adminPort = try freePort()
+        let (process, lines) = try Self.start(["run"], environment: ["DANCU_ADMIN_PORT": String(adminPort)])
+        defer { if process.isRunning { process.terminate() } }
+        var iterator = lines.makeAsyncIterator()
+        let first = try #require(await iterator.next())
+        #expect(first.hasPrefix("bootstrap: "))
+        let bootstrap = String(first.dropFirst("bootstrap: ".count))
+
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(120))
+        var status: GatewayStatus?
+        var readyAt: ContinuousClock.Instant?
+        while clock.now < deadline {
+            status = try? await fetchStatus(port: adminPort)
+            if let health = status?.health, health.ready, readyAt == nil { readyAt = clock.now }
+            if let status, readyAt != nil, status.upstream.quotaShare == status.upstream.nationalQuota { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let idle = try #require(status)
+        #expect(idle.mode == .development)
+        #expect(idle.upstream.nationalQuota > 0)
+        #expect(idle.upstream.quotaShare == idle.upstream.nationalQuota, "the full share shows on an idle instance")
+        #expect(idle.totals.consumed == 0, "no traffic was needed for it")
+
+        let load = try await Self.runToEnd(
+            Self.executable("dancu-load"),
+            ["generate", "--bootstrap", bootstrap, "--count", "200", "--rate", "50"]
+        )
+        #expect(load.status == 0, "\(load.output.suffix(2_000))\(load.errors.suffix(2_000))")
+
+        var logger = Logger(label: "cli-test")
+        logger.logLevel = .error
+        let consumer = try KafkaConsumer(
+            properties: ["bootstrap.servers": bootstrap, "group.id": "cli-\(UUID().uuidString)", "auto.offset.reset": "earliest"],
+            logger: logger
+        )
+        let (_, rules) = try GatewayConfiguration.load(path: GatewayTestBed.shippedConfiguration, environment: [:])
+        try consumer.subscribe(topics: rules.portals.map(rules.outcomeTopic(for:)))
+        var outcomes: [KafkaMessage] = []
+        while outcomes.count < 20, clock.now < deadline {
+            for case .messages(let messages) in try await consumer.poll(timeout: .milliseconds(100)) { outcomes += messages }
+        }
+        await consumer.close()
+        #expect(outcomes.count >= 20)
+        #expect(outcomes.allSatisfy { $0.headers.first(named: "dancu-environment")?.stringValue == "development" })
+        process.terminate()
+    }
+
+    private func fetchStatus(port: Int) async throws -> GatewayStatus {
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/status"))
+        let (data, _) = try await URLSession.shared.data(from: url)
+        return try JSONDecoder().decode(GatewayStatus.self, from: data)
+    }
+
+    /// A port nothing listens on now, for a child process's admin server.
+    private func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

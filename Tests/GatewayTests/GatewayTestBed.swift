@@ -58,6 +58,7 @@ struct GatewayTestBed: Sendable {
             "DANCU_KAFKA_SESSION_TIMEOUT": "6s",
             "DANCU_KAFKA_FETCH_WAIT": "10ms",
             "DANCU_POPULATION_DB_URL": simulatorURL,
+            "DANCU_POPULATION_DB_ALLOW_PLAINTEXT": "true",
             "DANCU_POPULATION_DB_SECRET": Self.secret,
             "DANCU_POPULATION_DB_QUOTA_REQUESTS_PER_SECOND": "500",
             "DANCU_POPULATION_DB_QUOTA_BURST": "100",
@@ -77,7 +78,7 @@ struct GatewayTestBed: Sendable {
     func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable () async throws -> Void) async throws {
         let (configuration, rules) = try GatewayConfiguration.load(path: Self.shippedConfiguration, environment: environment(extra))
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
-        try await runtime.run(handlesSignals: false, announce: { _ in }, whileRunning: { _ in try await body() })
+        try await runtime.run(handlesSignals: false, announce: { _ in }, whileRunning: { _, _ in try await body() })
     }
 
     func producer() throws -> KafkaProducer {

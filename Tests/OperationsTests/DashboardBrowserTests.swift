@@ -116,7 +116,8 @@ struct DashboardBrowserTests {
             metrics.scheduler(
                 queueDepth: [(portal: "hoa-binh", channel: .batch, depth: 40 * intensity)],
                 effectiveRate: 45,
-                quota: 50,
+                nationalQuota: 100,
+                quotaShare: 50,
                 inFlight: intensity
             )
         }

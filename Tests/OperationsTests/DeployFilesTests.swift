@@ -25,7 +25,8 @@ struct DeployFilesTests {
         metrics.scheduler(
             queueDepth: [(portal: "p", channel: .batch, depth: 1)],
             effectiveRate: 1,
-            quota: 1,
+            nationalQuota: 2,
+            quotaShare: 1,
             inFlight: 1
         )
         metrics.circuit(state: .open)
@@ -55,6 +56,7 @@ struct DeployFilesTests {
         "every metric the deploy files use is exported",
         arguments: [
             "Deploy/prometheus/dancu-alerts.yml", "Deploy/grafana/dancu-gateway.json",
+            "Deploy/kubernetes/prometheus-operator/prometheusrule.yaml",
         ]
     )
     func namesExist(file: String) throws {
@@ -77,5 +79,87 @@ struct DeployFilesTests {
             let targets = try #require(panel["targets"] as? [[String: Any]])
             #expect(!targets.isEmpty && targets.allSatisfy { ($0["expr"] as? String)?.contains("dancu_") == true })
         }
+    }
+
+    /// `scripts/check-deploy` on a git copy of the deployment files with one thing broken: each kind of mistake
+    /// it exists for is reported, naming the file. The real files pass it in `scripts/test`.
+    @Test(
+        "check-deploy reports untracked files, missing ACLs, broken runbook links and a syntax line",
+        .timeLimit(.minutes(2)),
+        arguments: DeployMistake.allCases
+    )
+    func checkDeployFindsTheMistake(mistake: DeployMistake) throws {
+        let copy = FileManager.default.temporaryDirectory.appending(path: "check-deploy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for item in ["Deploy", "Docs", "scripts", "Package.swift", "Sources", "Tests"] {
+            try FileManager.default.copyItem(at: packageRoot.appending(path: item), to: copy.appending(path: item))
+        }
+        try mistake.make(in: copy)
+        try run("/usr/bin/git", ["init", "-q"], in: copy)
+        try run("/usr/bin/git", ["add", "-A"], in: copy)
+        if let untracked = mistake.untracked {
+            try run("/usr/bin/git", ["rm", "-q", "--cached", untracked], in: copy)
+        }
+        let report = try run("/usr/bin/env", ["python3", "scripts/check_deploy.py"], in: copy, expectSuccess: false)
+        #expect(report.contains(mistake.expectedProblem), "\(report)")
+    }
+
+    enum DeployMistake: CaseIterable, Sendable {
+        case mountedFileNotTracked, portalWriteACLMissing, runbookLinkBroken, syntaxDirective
+
+        /// Only this file is left out of git, as a file that exists on one developer's machine.
+        var untracked: String? { self == .mountedFileNotTracked ? "Deploy/prometheus/prometheus.yml" : nil }
+
+        var expectedProblem: String {
+            switch self {
+            case .mountedFileNotTracked: "Deploy/prometheus/prometheus.yml is not tracked by git"
+            case .portalWriteACLMissing: "no ACL for: a portal writes its own request topic"
+            case .runbookLinkBroken: "runbook_url Docs/operations-metrics.md#dancucircuitopen does not resolve"
+            case .syntaxDirective: "# syntax= directive"
+            }
+        }
+
+        func make(in root: URL) throws {
+            switch self {
+            case .mountedFileNotTracked:
+                break
+            case .portalWriteACLMissing:
+                try edit(root.appending(path: "Deploy/kafka/create-acls.sh")) {
+                    $0.replacingOccurrences(of: #"allow "$principal" WRITE --topic "$REQUEST_PREFIX$portal""#, with: "")
+                }
+            case .runbookLinkBroken:
+                try edit(root.appending(path: "Docs/operations-metrics.md")) {
+                    $0.replacingOccurrences(of: "### DancuCircuitOpen", with: "### Circuit open")
+                }
+            case .syntaxDirective:
+                try edit(root.appending(path: "Deploy/Dockerfile")) { "# syntax=docker/dockerfile:1\n" + $0 }
+            }
+        }
+
+        private func edit(_ file: URL, _ change: (String) -> String) throws {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let changed = change(text)
+            #expect(changed != text, "the mistake was made in \(file.lastPathComponent)")
+            try changed.write(to: file, atomically: true, encoding: .utf8)
+        }
+    }
+
+    @discardableResult
+    private func run(_ executable: String, _ arguments: [String], in directory: URL, expectSuccess: Bool = true) throws -> String {
+        let process = Process()
+        process.executableURL = URL(filePath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        // check-config is not what these cases are about: a missing binary is one more reported problem.
+        process.environment = ProcessInfo.processInfo.environment.merging(["DANCU_GATEWAY_BIN": "/nonexistent"]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if expectSuccess { #expect(process.terminationStatus == 0, "\(executable) \(arguments): \(text)") }
+        return text
     }
 }

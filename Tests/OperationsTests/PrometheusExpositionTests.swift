@@ -1,3 +1,4 @@
+import DanCuConfig
 import DanCuContract
 import Foundation
 import Kafka
@@ -16,6 +17,21 @@ struct PrometheusExpositionTests {
     }
 
     private var exposition: PrometheusText { PrometheusText(registry.emitToString()) }
+
+    /// `increase()` needs a series to exist before its first event, or the first dead letter after a start is lost.
+    @Test("dead-letter and outcome series exist at zero before the first event")
+    func seriesStartAtZero() {
+        let registry = PrometheusCollectorRegistry()
+        _ = GatewayMetrics(registry: registry, portalNames: ["an-giang": "An Giang"], elapsed: ManualElapsed().closure)
+        let text = PrometheusText(registry.emitToString())
+        for reason in DeadLetterReason.codeNames {
+            #expect(text.value("dancu_dead_letters_total", ["reason": reason]) == 0, "\(reason)")
+        }
+        for status in OutcomeStatus.allCases {
+            #expect(text.value("dancu_outcomes_total", ["portal": "an-giang", "status": status.rawValue, "source": "population-db"]) == 0)
+        }
+        #expect(text.value("dancu_build_info", ["mode": "production", "version": BuildVersion.current]) == 1)
+    }
 
     @Test("counters carry the portal and fixed vocabularies as labels")
     func counters() {
@@ -85,13 +101,15 @@ struct PrometheusExpositionTests {
                 (portal: "an-giang", channel: .counter, depth: 4), (portal: "hoa-binh", channel: .batch, depth: 900),
             ],
             effectiveRate: 42.5,
-            quota: 50,
+            nationalQuota: 100,
+            quotaShare: 50,
             inFlight: 7
         )
         metrics.scheduler(
             queueDepth: [(portal: "an-giang", channel: .counter, depth: 1)],
             effectiveRate: 40,
-            quota: 50,
+            nationalQuota: 100,
+            quotaShare: 50,
             inFlight: 2
         )
         metrics.cacheSize(entries: 120, bytes: 64_000)
@@ -104,7 +122,8 @@ struct PrometheusExpositionTests {
         #expect(text.value("dancu_scheduler_queue_depth", ["portal": "an-giang", "channel": "counter"]) == 1)
         #expect(text.value("dancu_scheduler_queue_depth", ["portal": "hoa-binh", "channel": "batch"]) == 0)
         #expect(text.value("dancu_upstream_rate_effective") == 40)
-        #expect(text.value("dancu_upstream_quota") == 50)
+        #expect(text.value("dancu_upstream_quota") == 100)
+        #expect(text.value("dancu_upstream_quota_share") == 50)
         #expect(text.value("dancu_in_flight") == 2)
         #expect(text.value("dancu_cache_entries") == 120)
         #expect(text.value("dancu_cache_bytes") == 64_000)

@@ -85,7 +85,7 @@ struct StatusBoardTests {
             let outcome: UpstreamCallOutcome = status == 200 ? .ok : .retriable
             metrics.upstreamCall(operation: "verify", httpStatus: status, outcome: outcome, latency: .milliseconds(40))
         }
-        metrics.scheduler(queueDepth: [], effectiveRate: 35, quota: 50, inFlight: 3)
+        metrics.scheduler(queueDepth: [], effectiveRate: 35, nationalQuota: 100, quotaShare: 50, inFlight: 3)
         elapsed.set(.seconds(1))
 
         let status = metrics.status
@@ -95,7 +95,8 @@ struct StatusBoardTests {
         #expect(status.upstream.outcomes == ["ok": 2, "retriable": 2])
         #expect(status.upstream.throttled == 1)
         #expect(status.upstream.callsPerSecond == 4.0 / Double(StatusBoard.rateWindowSeconds))
-        #expect(status.upstream.quota == 50)
+        #expect(status.upstream.quotaShare == 50)
+        #expect(status.upstream.nationalQuota == 100)
         #expect(status.upstream.effectiveRate == 35)
         #expect(status.upstream.inFlight == 3)
     }

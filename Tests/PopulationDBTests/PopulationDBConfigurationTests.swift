@@ -77,11 +77,31 @@ struct PopulationDBConfigurationTests {
         let error = #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(
                 File.self,
-                yaml: "populationDb: {url: 'http://db:8080/dancu/ws'}",
+                yaml: "populationDb: {url: 'https://db:8443/dancu/ws'}",
                 environment: [:]
             )
         }
         #expect(error?.issues.map(\.key) == ["populationDb.secret"])
+    }
+
+    /// Citizens' data crosses this link: plain HTTP only when a closed test network is declared.
+    @Test("an http:// URL is refused unless plaintext is allowed")
+    func plaintextRefusedUnlessAllowed() throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(
+                File.self,
+                yaml: "populationDb: {url: 'http://db:8080/dancu/ws', secret: s}",
+                environment: [:]
+            )
+        }
+        #expect(error?.issues.map(\.key) == ["populationDb.url"])
+        #expect(error?.issues.first?.message.contains("allowPlaintext") == true)
+        let allowed = try ConfigurationLoader.load(
+            File.self,
+            yaml: "populationDb: {url: 'http://db:8080/dancu/ws', secret: s, allowPlaintext: true}",
+            environment: [:]
+        )
+        #expect(allowed.populationDb.allowPlaintext)
     }
 
     @Test("the secret never shows in the effective configuration")

@@ -197,6 +197,22 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         }
     }
 
+    /// An instance that is assigned its partitions and then sees no request still shows its full share one
+    /// window later: the dashboard and alerts must not read an idle instance's quota as its old sliver.
+    @Test func aLargerShareIsAppliedOneWindowLaterWithoutAnyRequest() async throws {
+        let clock = TestClock()
+        let scheduler = scheduler(clock: clock)
+        scheduler.setShare(0.1)
+        scheduler.setShare(1)
+        #expect(scheduler.snapshot.quotaRate == 1)
+        #expect(scheduler.snapshot.nationalQuota == 10)
+        await clock.advance(by: .milliseconds(500))
+        #expect(scheduler.snapshot.quotaRate == 1)
+        await clock.advance(by: SchedulerConfiguration().windowMargin.duration + .milliseconds(500))
+        #expect(await eventually { scheduler.snapshot.quotaRate == 10 })
+        #expect(scheduler.snapshot.share == 1)
+    }
+
     @Test func snapshotShowsQueuesByPortalAndChannelAndTheShare() async throws {
         let clock = TestClock()
         let scheduler = scheduler(clock: clock)

@@ -1,16 +1,25 @@
 import DanCuConfig
 import Foundation
 
-/// The contract sections (`portals`, `procedures`, `requests`) of a configuration file, read the
-/// gateway's way, so `dancu-load` knows what the gateway it tests will answer. Other top-level
-/// sections of a full gateway configuration are not the load tool's business and are skipped.
+/// The contract sections (`portals`, `procedures`, `requests`) of a configuration file, and the `embedded`
+/// section's synthetic population, read the gateway's way, so that `dancu-load` knows what the gateway it
+/// tests will answer, and about whom. Other top-level sections are not the tools' business and are skipped.
 public enum ContractFile {
-    public static let sectionNames: Set<String> = ["portals", "procedures", "requests"]
+    public static let sectionNames: Set<String> = ["portals", "procedures", "requests", "embedded"]
 
     public static func rules(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ContractRules {
+        let sections = try self.sections(path: path, environment: environment)
+        return try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+    }
+
+    /// The sections of the file at `path`, the environment's `DANCU_*` overrides applied.
+    public static func sections(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Sections {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -20,8 +29,7 @@ public enum ContractFile {
                 message: "cannot read the configuration file: \(error.localizedDescription)"
             )
         }
-        let sections = try self.sections(yaml: text, environment: environment)
-        return try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+        return try sections(yaml: text, environment: environment)
     }
 
     /// The block-style top-level sections named in `sectionNames`, with everything else dropped.
@@ -47,9 +55,11 @@ public enum ContractFile {
         public var portals: [PortalConfiguration]
         public var procedures: [ProcedureConfiguration]
         public var requests: RequestPolicy
+        /// The simulator's population in development mode: the load tool generates citizens of the same one.
+        public var embedded: EmbeddedConfiguration
 
         private enum CodingKeys: String, CodingKey {
-            case portals, procedures, requests
+            case portals, procedures, requests, embedded
         }
 
         public init(from decoder: any Decoder) throws {
@@ -57,6 +67,7 @@ public enum ContractFile {
             portals = section.value(.portals, default: [])
             procedures = section.value(.procedures, default: [])
             requests = section.value(.requests, default: RequestPolicy())
+            embedded = section.value(.embedded, default: EmbeddedConfiguration())
         }
     }
 }

@@ -1,7 +1,7 @@
 /// Why a message cannot be answered and goes to the dead-letter topic instead. Written into the
 /// `dancu-error` header; never carries message content, which may be personal data.
 public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertible {
-    private enum Code: String {
+    private enum Code: String, CaseIterable {
         case unknownPortal = "unknown_portal"
         case tooLarge = "too_large"
         case notUTF8 = "not_utf8"
@@ -16,6 +16,9 @@ public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertib
         self.code = code
         self.message = message
     }
+
+    /// Every short machine code, for series that exist at zero before the first dead letter.
+    public static let codeNames = Code.allCases.map(\.rawValue)
 
     /// The short machine code, e.g. `not_json`.
     public var codeName: String { code.rawValue }

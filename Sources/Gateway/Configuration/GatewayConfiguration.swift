@@ -8,9 +8,9 @@ import Scheduling
 
 /// The whole `gateway.yaml`: one section per concern, each owned by the module it configures.
 public struct GatewayConfiguration: Sendable, Codable {
-    /// How to reach Kafka. Default: no bootstrap servers, i.e. the embedded cluster.
+    /// How to reach Kafka. Default: no bootstrap servers (development mode when the database has none either).
     public var kafka: KafkaConfiguration
-    /// How to reach the population database. Default: no URL, i.e. the in-process simulator.
+    /// How to reach the population database. Default: no URL (development mode when Kafka has none either).
     public var populationDb: PopulationDBConfiguration
     /// The provincial portals allowed to send requests. Default: none (the shipped file lists three).
     public var portals: [PortalConfiguration]
@@ -20,7 +20,7 @@ public struct GatewayConfiguration: Sendable, Codable {
     public var requests: RequestPolicy
     /// The pipeline's own limits: concurrency, commits, retries, shutdown.
     public var pipeline: PipelineConfiguration
-    /// What the embedded default starts when Kafka or the population database is not configured.
+    /// Development mode: the embedded Kafka cluster and the population-database simulator, always together.
     public var embedded: EmbeddedConfiguration
     /// Priority and fair sharing of the quota, adaptive rate. Default: see `SchedulerConfiguration`.
     public var scheduler: SchedulerConfiguration
@@ -74,14 +74,30 @@ public struct GatewayConfiguration: Sendable, Codable {
         if portals.isEmpty { section.report(.portals, "at least one portal must be configured") }
     }
 
+    /// Development mode runs on synthetic citizens: only when asked for, or when nothing real is configured.
+    public var mode: DeploymentMode {
+        switch embedded.enabled {
+        case true?: .development
+        case false?: .production
+        case nil: kafka.bootstrapServers.isEmpty && populationDb.url == nil ? .development : .production
+        }
+    }
+
     /// Loads the file (or only the environment when `path` is nil) and checks what no single key can:
-    /// the contract's consistency and librdkafka's acceptance of every Kafka property.
+    /// the contract's consistency, librdkafka's acceptance of every Kafka property, and that the gateway
+    /// runs either wholly on real services or wholly in development mode.
+    /// - Parameters:
+    ///   - developmentRequested: `run --embedded`, the same as `embedded.enabled: true`.
+    ///   - checkingDeployment: `false` for tools that only apply the contract (`validate`).
     public static func load(
         path: String?,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        developmentRequested: Bool = false,
+        checkingDeployment: Bool = true
     ) throws(ConfigurationError) -> (GatewayConfiguration, ContractRules) {
-        let configuration = try ConfigurationLoader.load(GatewayConfiguration.self, path: path, environment: environment)
-        var issues: [ConfigurationError.Issue] = []
+        var configuration = try ConfigurationLoader.load(GatewayConfiguration.self, path: path, environment: environment)
+        if developmentRequested { configuration.embedded.enabled = true }
+        var issues = checkingDeployment ? configuration.deploymentIssues() : []
         var rules: ContractRules?
         do {
             rules = try ContractRules(portals: configuration.portals, procedures: configuration.procedures, policy: configuration.requests)
@@ -105,6 +121,35 @@ public struct GatewayConfiguration: Sendable, Codable {
         }
         guard issues.isEmpty, let rules else { throw ConfigurationError(issues: issues) }
         return (configuration, rules)
+    }
+
+    /// Fail closed: a half-configured gateway never quietly fills the gap with a stand-in.
+    func deploymentIssues() -> [ConfigurationError.Issue] {
+        let kafkaConfigured = !kafka.bootstrapServers.isEmpty
+        let databaseConfigured = populationDb.url != nil
+        switch mode {
+        case .development:
+            var issues: [ConfigurationError.Issue] = []
+            if kafkaConfigured {
+                issues.append(.init(key: "kafka.bootstrapServers", message: "must be empty in development mode (embedded.enabled or run --embedded), which starts its own cluster"))
+            }
+            if databaseConfigured {
+                issues.append(.init(key: "populationDb.url", message: "must be empty in development mode (embedded.enabled or run --embedded), which starts its own simulator"))
+            }
+            return issues
+        case .production:
+            var issues: [ConfigurationError.Issue] = []
+            if !kafkaConfigured {
+                issues.append(.init(key: "kafka.bootstrapServers", message: "is not set (DANCU_KAFKA_BOOTSTRAP_SERVERS)"))
+            }
+            if !databaseConfigured {
+                issues.append(.init(
+                    key: "populationDb.url",
+                    message: "is not set (DANCU_POPULATION_DB_URL): the gateway never answers portals from a simulator; development mode is asked for with run --embedded"
+                ))
+            }
+            return issues
+        }
     }
 }
 
@@ -192,49 +237,3 @@ public struct RetryConfiguration: Sendable, Codable, Equatable {
         if cap < base { section.report(.cap, "must not be shorter than base") }
     }
 }
-
-/// The `embedded` section: what `run` starts when `kafka.bootstrapServers` or `populationDb.url` is empty.
-public struct EmbeddedConfiguration: Sendable, Codable, Equatable {
-    /// Brokers of the embedded Kafka cluster. Default: 3.
-    public var brokers: Int
-    /// Partitions of each request and outcome topic. A mock partition keeps at most 5 MiB or 100,000
-    /// message sets, so size this for the largest backlog a run builds. Default: 16.
-    public var partitions: Int
-    /// Citizens in the simulator's synthetic population. Default: 1000000.
-    public var citizens: Int
-    /// Seed of the synthetic population (the load tool must use the same). Default: 1.
-    public var seed: UInt64
-    /// The simulator's median and 99th-percentile latency. Default: `20ms` and `80ms`.
-    public var latency: ConfigDuration
-    public var latencyP99: ConfigDuration
-    /// The simulator's own quota per client, requests/s (0 = none). Default: 0.
-    public var simulatorQuota: Int
-
-    public init() {
-        brokers = 3
-        partitions = 16
-        citizens = 1_000_000
-        seed = 1
-        latency = .milliseconds(20)
-        latencyP99 = .milliseconds(80)
-        simulatorQuota = 0
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let section = try ConfigSection(decoder, keys: CodingKeys.self)
-        let defaults = Self()
-        brokers = section.value(.brokers, default: defaults.brokers, "must be between 1 and 9") { (1...9).contains($0) }
-        partitions = section.value(.partitions, default: defaults.partitions, "must be between 1 and 256") {
-            (1...256).contains($0)
-        }
-        citizens = section.value(.citizens, default: defaults.citizens, "must be between 1 and 100000000") {
-            (1...100_000_000).contains($0)
-        }
-        seed = section.value(.seed, default: defaults.seed)
-        latency = section.value(.latency, default: defaults.latency)
-        latencyP99 = section.value(.latencyP99, default: defaults.latencyP99)
-        simulatorQuota = section.value(.simulatorQuota, default: defaults.simulatorQuota, "must be 0 or more") { $0 >= 0 }
-        if latencyP99 < latency { section.report(.latencyP99, "must not be below latency") }
-    }
-}
-

@@ -269,7 +269,8 @@ public final class GatewayPipeline: Service {
                 queue.waitingByChannel.map { (portal: queue.portal, channel: $0.key, depth: $0.value) }
             },
             effectiveRate: snapshot.effectiveRate,
-            quota: snapshot.quotaRate,
+            nationalQuota: snapshot.nationalQuota,
+            quotaShare: snapshot.quotaRate,
             inFlight: snapshot.inFlight
         )
     }

@@ -60,8 +60,11 @@ struct RequestProcessor: Sendable {
     let audit: AuditTrail
     let retry: RetryPolicy
     let logger: Logger
+    /// In development mode every outcome says so, so that a portal can never mistake a synthetic answer.
+    let mode: DeploymentMode
 
     static let requestIdHeader = "dancu-request-id"
+    static let environmentHeader = "dancu-environment"
     static let traceparentHeader = "traceparent"
 
     /// The partition as the scheduler knows it, for withdrawing a revoked partition's waiting requests.
@@ -226,7 +229,8 @@ struct RequestProcessor: Sendable {
     /// The outcome on the asking portal's topic, keyed as the request was. Only configured portals' requests
     /// get this far: `decide` dead-letters the others.
     private func outcomeRecord(for message: KafkaMessage, key: DuplicateFilter.Key, bytes: [UInt8], span: (any Span)?) -> KafkaRecord {
-        let headers = [KafkaHeader(name: Self.requestIdHeader, string: key.requestId)] + traceHeaders(of: message, span: span)
+        var headers = [KafkaHeader(name: Self.requestIdHeader, string: key.requestId)] + traceHeaders(of: message, span: span)
+        if mode == .development { headers.append(KafkaHeader(name: Self.environmentHeader, string: mode.rawValue)) }
         return KafkaRecord(topic: rules.outcomeTopic(forPortalId: key.portal), key: message.key, value: bytes, headers: headers)
     }
 

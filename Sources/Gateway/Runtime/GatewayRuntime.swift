@@ -10,8 +10,8 @@ import Prometheus
 import Scheduling
 import ServiceLifecycle
 
-/// Assembles the gateway from its configuration: real Kafka and the real population database when they are
-/// configured, the embedded cluster and the in-process simulator when they are not.
+/// Assembles the gateway from its configuration: real Kafka and the real population database, or in
+/// development mode the embedded cluster and the in-process simulator, never one of them alone.
 public struct GatewayRuntime: Sendable {
     public let configuration: GatewayConfiguration
     public let rules: ContractRules
@@ -27,40 +27,42 @@ public struct GatewayRuntime: Sendable {
     public struct Endpoints: Sendable {
         public var bootstrapServers: String
         public var populationDatabaseURL: String
-        public var embeddedKafka: Bool
-        public var embeddedSimulator: Bool
+        public var mode: DeploymentMode
     }
 
     /// Runs until SIGTERM/SIGINT (or until `whileRunning` returns, when given), then shuts down gracefully.
     /// - Parameters:
     ///   - handlesSignals: whether SIGTERM/SIGINT stop it (off when a test hosts the gateway in its own process).
     ///   - announce: called with the endpoints before consuming starts (`run` prints `bootstrap: …` first).
-    ///   - whileRunning: work to do while the gateway runs (the demo's traffic); the gateway stops when it returns.
+    ///   - whileRunning: work to do while the gateway runs (the demo's traffic), given the gateway's metrics to
+    ///     wait for readiness on; the gateway stops when it returns.
     public func run(
         handlesSignals: Bool = true,
         announce: @Sendable (Endpoints) throws -> Void,
-        whileRunning: (@Sendable (Endpoints) async throws -> Void)? = nil
+        whileRunning: (@Sendable (Endpoints, GatewayMetrics) async throws -> Void)? = nil
     ) async throws {
-        let cluster = try startEmbeddedKafkaIfNeeded()
+        let mode = configuration.mode
+        let issues = configuration.deploymentIssues()
+        guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
+        let cluster = mode == .development ? try startEmbeddedKafka() : nil
         let bootstrapServers = cluster?.bootstrapServers ?? configuration.kafka.bootstrapServers.joined(separator: ",")
         if let cluster { try createTopics(in: cluster, partitions: Int32(configuration.embedded.partitions)) }
 
         var populationDb = configuration.populationDb
-        let simulator = try await startSimulatorIfNeeded(&populationDb)
-        let endpoints = Endpoints(
-            bootstrapServers: bootstrapServers,
-            populationDatabaseURL: populationDb.url ?? "",
-            embeddedKafka: cluster != nil,
-            embeddedSimulator: simulator != nil
-        )
+        let simulator = mode == .development ? try await startSimulator(&populationDb) : nil
+        guard let databaseURL = populationDb.url else {
+            throw ConfigurationError(key: "populationDb.url", message: "is not set (DANCU_POPULATION_DB_URL)")
+        }
+        let endpoints = Endpoints(bootstrapServers: bootstrapServers, populationDatabaseURL: databaseURL, mode: mode)
         try announce(endpoints)
 
-        let client = try PopulationDBClient(configuration: populationDb, url: populationDb.url ?? "", logger: logger)
+        let client = try PopulationDBClient(configuration: populationDb, url: databaseURL, logger: logger)
         let servers = bootstrapServers.split(separator: ",").map(String.init)
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(
             registry: registry,
-            portalNames: Dictionary(uniqueKeysWithValues: rules.portals.map { ($0.id, $0.displayName) })
+            portalNames: Dictionary(uniqueKeysWithValues: rules.portals.map { ($0.id, $0.displayName) }),
+            mode: mode
         )
         let producer = try KafkaProducer(properties: configuration.kafka.producerClientProperties(bootstrapServers: servers), logger: logger)
         var kafka = configuration.kafka
@@ -107,7 +109,8 @@ public struct GatewayRuntime: Sendable {
             metrics: metrics,
             audit: AuditTrail(topic: configuration.audit.topic, hasher: AuditHasher(secret: configuration.audit.secret)),
             retry: RetryPolicy(pipelineConfiguration.retry),
-            logger: logger
+            logger: logger,
+            mode: mode
         )
         let pipeline = GatewayPipeline(
             consumer: consumer,
@@ -127,7 +130,7 @@ public struct GatewayRuntime: Sendable {
         // exporter last, so that it flushes the spans of the final requests.
         var services: [any Service] = [admin, pipeline]
         if let whileRunning {
-            services.append(DriverService(endpoints: endpoints, body: whileRunning))
+            services.append(DriverService(endpoints: endpoints, metrics: metrics, body: whileRunning))
         }
         let spanExporter = try GatewayTracing.bootstrap(configuration.tracing, logger: logger)
         let group = ServiceGroup(
@@ -156,11 +159,10 @@ public struct GatewayRuntime: Sendable {
         await simulator?.stop()
     }
 
-    private func startEmbeddedKafkaIfNeeded() throws -> EmbeddedKafkaCluster? {
-        guard configuration.kafka.bootstrapServers.isEmpty else { return nil }
+    private func startEmbeddedKafka() throws -> EmbeddedKafkaCluster {
         let cluster = try EmbeddedKafkaCluster(brokers: configuration.embedded.brokers, logger: logger)
-        logger.notice(
-            "No Kafka configured: started the embedded cluster (librdkafka's mock; each partition keeps at most 5 MiB or 100,000 message sets)",
+        logger.warning(
+            "Development mode: started the embedded Kafka cluster (librdkafka's mock; each partition keeps at most 5 MiB or 100,000 message sets)",
             metadata: ["bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(configuration.embedded.brokers)"]
         )
         return cluster
@@ -176,8 +178,7 @@ public struct GatewayRuntime: Sendable {
         try cluster.createTopic(configuration.audit.topic, partitions: partitions)
     }
 
-    private func startSimulatorIfNeeded(_ populationDb: inout PopulationDBConfiguration) async throws -> PopulationSimulator? {
-        guard populationDb.url == nil else { return nil }
+    private func startSimulator(_ populationDb: inout PopulationDBConfiguration) async throws -> PopulationSimulator {
         let secret = populationDb.secret?.value ?? UUID().uuidString
         populationDb.secret = Secret(secret)
         let embedded = configuration.embedded
@@ -196,8 +197,8 @@ public struct GatewayRuntime: Sendable {
         )
         let port = try await simulator.start()
         populationDb.url = simulator.endpointURL(port: port)
-        logger.notice(
-            "No population database configured: started the in-process simulator",
+        logger.warning(
+            "Development mode: started the population-database simulator; outcomes carry synthetic citizens and the header dancu-environment: development",
             metadata: ["url": "\(populationDb.url ?? "")", "citizens": "\(embedded.citizens)", "seed": "\(embedded.seed)"]
         )
         return simulator
@@ -207,9 +208,10 @@ public struct GatewayRuntime: Sendable {
 /// Runs the caller's work next to the gateway; when it returns, the whole group shuts down gracefully.
 private struct DriverService: Service {
     let endpoints: GatewayRuntime.Endpoints
-    let body: @Sendable (GatewayRuntime.Endpoints) async throws -> Void
+    let metrics: GatewayMetrics
+    let body: @Sendable (GatewayRuntime.Endpoints, GatewayMetrics) async throws -> Void
 
     func run() async throws {
-        try await body(endpoints)
+        try await body(endpoints, metrics)
     }
 }

@@ -60,13 +60,14 @@ public struct AdminServer: Service {
         }
         router.get("/readyz") { _, _ in
             let health = metrics.health
+            let mode = metrics.mode == .development ? " (\(Self.developmentNotice))" : ""
             guard health.ready else {
                 return Self.text(
                     .serviceUnavailable,
-                    "not ready: " + Self.notReadyReasons(health).joined(separator: "; ") + "\n"
+                    "not ready: " + Self.notReadyReasons(health).joined(separator: "; ") + mode + "\n"
                 )
             }
-            return Self.text(.ok, "ready\n")
+            return Self.text(.ok, "ready" + mode + "\n")
         }
         router.get("/status") { _, _ in
             let encoder = JSONEncoder()
@@ -100,6 +101,10 @@ public struct AdminServer: Service {
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
     }
+
+    /// Vietnamese first: officers read it too.
+    static let developmentNotice =
+        "môi trường phát triển: Kafka nhúng, CSDLQG về dân cư mô phỏng / development: embedded Kafka, simulated population database"
 
     static func notReadyReasons(_ health: GatewayStatus.Health) -> [String] {
         var reasons: [String] = []

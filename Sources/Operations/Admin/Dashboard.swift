@@ -52,6 +52,7 @@ enum Dashboard {
           <h1>DanCu Gateway</h1>
           <span id="ready" class="pill">…</span>
           <span id="circuit" class="pill">…</span>
+          <span id="mode" class="pill bad" hidden title="synthetic citizens, never the registry's answers">Môi trường phát triển: CSDLQG mô phỏng · development: simulated population database</span>
           <span class="spacer"></span>
           <span class="meta">uptime <span id="uptime">–</span> · <span id="updated">connecting…</span></span>
         </header>
@@ -63,7 +64,7 @@ enum Dashboard {
           <section class="card tile"><h2>Cache hit ratio</h2><div class="value" id="cache-hit-ratio">–</div>
             <div class="sub"><span id="cache-entries">–</span> entries</div></section>
           <section class="card tile"><h2>Quota used</h2><div class="value" id="quota-used">–</div>
-            <div class="sub">of <span id="quota-limit">–</span>/s quota · effective <span id="effective-rate">–</span>/s</div>
+            <div class="sub">of this instance's <span id="quota-limit">–</span>/s share · national <span id="national-quota">–</span>/s · effective <span id="effective-rate">–</span>/s</div>
             <div class="bar" style="margin-top:6px"><div id="quota-bar" style="width:0;background:var(--accent)"></div></div></section>
           <section class="card tile"><h2>Consumer lag</h2><div class="value" id="consumer-lag">–</div>
             <div class="sub"><span id="partition-count">–</span> partitions</div></section>
@@ -160,9 +161,11 @@ enum Dashboard {
           text("cache-hit-ratio", s.cache.hitRatio == null ? "–" : (100 * s.cache.hitRatio).toFixed(1) + " %");
           text("cache-entries", number(s.cache.entries));
           text("quota-used", number(s.upstream.callsPerSecond, 1) + "/s");
-          text("quota-limit", number(s.upstream.quota, 0));
+          $("mode").hidden = s.mode !== "development";
+          text("quota-limit", number(s.upstream.quotaShare, 0));
+          text("national-quota", number(s.upstream.nationalQuota, 0));
           text("effective-rate", number(s.upstream.effectiveRate, 1));
-          const used = s.upstream.quota > 0 ? Math.min(1, s.upstream.callsPerSecond / s.upstream.quota) : 0;
+          const used = s.upstream.quotaShare > 0 ? Math.min(1, s.upstream.callsPerSecond / s.upstream.quotaShare) : 0;
           $("quota-bar").style.width = (100 * used).toFixed(1) + "%";
           $("quota-bar").style.background = used > 0.95 ? "var(--bad)" : used > 0.8 ? "var(--warn)" : "var(--accent)";
           text("consumer-lag", number(s.kafka.totalLag));

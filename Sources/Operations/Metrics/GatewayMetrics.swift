@@ -1,3 +1,4 @@
+import DanCuConfig
 import DanCuContract
 import Kafka
 import Metrics
@@ -29,6 +30,8 @@ public final class GatewayMetrics: Sendable {
         static let queueDepth = "dancu_scheduler_queue_depth"
         static let effectiveRate = "dancu_upstream_rate_effective"
         static let quota = "dancu_upstream_quota"
+        static let quotaShare = "dancu_upstream_quota_share"
+        static let buildInfo = "dancu_build_info"
         static let circuitState = "dancu_circuit_state"
         static let inFlight = "dancu_in_flight"
         static let consumerLag = "dancu_consumer_lag"
@@ -92,10 +95,13 @@ public final class GatewayMetrics: Sendable {
     /// - Parameters:
     ///   - registry: where the metrics live; the admin server's `/metrics` emits it.
     ///   - portalNames: display names by portal id, for the dashboard (e.g. `an-giang` → `An Giang`).
+    ///   - mode: shown by `/status`, `/readyz` and the dashboard, so that nobody mistakes a development
+    ///     gateway's synthetic answers for the registry's.
     ///   - elapsed: time since start; the rolling windows count whole seconds of it. Tests pass a manual value.
     public init(
         registry: PrometheusCollectorRegistry,
         portalNames: [String: String] = [:],
+        mode: DeploymentMode = .production,
         elapsed: @escaping @Sendable () -> Duration
     ) {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -107,17 +113,36 @@ public final class GatewayMetrics: Sendable {
         self.factory = factory
         self.portalNames = portalNames
         self.elapsed = elapsed
+        board.withLock { $0.mode = mode }
+        gauge(Name.buildInfo, [("version", BuildVersion.current), ("mode", mode.rawValue)]).record(1)
+        seedCountersAtZero(portals: portalNames.keys.sorted())
         updateHealth { _ in }
+    }
+
+    /// Series that exist from the start at zero: `increase()` over a series that appears with its first
+    /// event misses that event, so the first dead letter after a restart would never alert.
+    private func seedCountersAtZero(portals: [String]) {
+        for reason in DeadLetterReason.codeNames {
+            _ = counter(Name.deadLetters, [("reason", reason)])
+        }
+        for portal in portals {
+            for status in OutcomeStatus.allCases {
+                for source in OutcomeSource.allCases {
+                    _ = counter(Name.outcomes, [("portal", portal), ("status", status.rawValue), ("source", source.rawValue)])
+                }
+            }
+        }
     }
 
     /// Rolling windows measured on `clock` from now.
     public convenience init<C: Clock>(
         registry: PrometheusCollectorRegistry,
         portalNames: [String: String] = [:],
+        mode: DeploymentMode = .production,
         clock: C = ContinuousClock()
     ) where C.Duration == Duration {
         let start = clock.now
-        self.init(registry: registry, portalNames: portalNames) { start.duration(to: clock.now) }
+        self.init(registry: registry, portalNames: portalNames, mode: mode) { start.duration(to: clock.now) }
     }
 
     /// A request read from a portal's topic; `type` and `channel` are nil when the request could not be read.
@@ -184,10 +209,14 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The scheduler's state; queues missing from `queueDepth` that were reported before are shown empty.
+    /// - Parameters:
+    ///   - nationalQuota: the configured quota, the same on every instance (dashboards take its `max()`).
+    ///   - quotaShare: this instance's share of it in calls/s (dashboards take the `sum()` over instances).
     public func scheduler(
         queueDepth: [(portal: String, channel: Channel, depth: Int)],
         effectiveRate: Double,
-        quota: Double,
+        nationalQuota: Double,
+        quotaShare: Double,
         inFlight: Int
     ) {
         let reported = Set(queueDepth.map { QueueKey(portal: $0.portal, channel: $0.channel.rawValue) })
@@ -201,7 +230,8 @@ public final class GatewayMetrics: Sendable {
             queueGauge(portal: queue.portal, channel: queue.channel.rawValue).record(queue.depth)
         }
         gauge(Name.effectiveRate).record(effectiveRate)
-        gauge(Name.quota).record(quota)
+        gauge(Name.quota).record(nationalQuota)
+        gauge(Name.quotaShare).record(quotaShare)
         gauge(Name.inFlight).record(inFlight)
         board.withLock { board in
             let current = queueDepth.map {
@@ -210,7 +240,8 @@ public final class GatewayMetrics: Sendable {
             let zeroed = emptied.map { GatewayStatus.QueueDepth(portal: $0.portal, channel: $0.channel, depth: 0) }
             board.queueDepths = (current + zeroed).sorted { ($0.portal, $0.channel) < ($1.portal, $1.channel) }
             board.effectiveRate = effectiveRate
-            board.quota = quota
+            board.nationalQuota = nationalQuota
+            board.quotaShare = quotaShare
             board.inFlight = inFlight
         }
     }
@@ -271,6 +302,8 @@ public final class GatewayMetrics: Sendable {
 
     /// Readiness and what it depends on, without computing the whole status.
     public var health: GatewayStatus.Health { board.withLock { $0.health } }
+
+    public var mode: DeploymentMode { board.withLock { $0.mode } }
 
     public var status: GatewayStatus {
         let now = elapsed()

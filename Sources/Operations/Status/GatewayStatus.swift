@@ -62,9 +62,12 @@ public struct GatewayStatus: Sendable, Hashable, Codable {
     public struct Upstream: Sendable, Hashable, Codable {
         /// Population-database calls actually made per second: the quota used.
         public var callsPerSecond: Double
-        /// The national quota, calls per second.
-        public var quota: Double
-        /// The rate the adaptive limiter currently allows (at most the quota).
+        /// The national quota as configured, calls per second: the same on every instance.
+        public var nationalQuota: Double
+        /// This instance's share of the national quota, calls per second: instances' shares add up to at
+        /// most the national quota. It grows one quota window after an assignment, with or without calls.
+        public var quotaShare: Double
+        /// The rate the adaptive limiter currently allows (at most the share).
         public var effectiveRate: Double
         public var inFlight: Int
         /// Calls by outcome over the window.
@@ -95,6 +98,8 @@ public struct GatewayStatus: Sendable, Hashable, Codable {
         public var deadLettersByReason: [String: Int]
     }
 
+    /// `development`: embedded Kafka and a simulated population database, synthetic citizens only.
+    public var mode: DeploymentMode
     public var uptimeSeconds: Double
     public var windowSeconds: Int
     public var rateWindowSeconds: Int

@@ -38,7 +38,9 @@ struct StatusBoard: Sendable {
     var cacheBytes = 0
     var queueDepths: [GatewayStatus.QueueDepth] = []
     var effectiveRate = 0.0
-    var quota = 0.0
+    var nationalQuota = 0.0
+    var quotaShare = 0.0
+    var mode = DeploymentMode.production
     var inFlight = 0
     var partitions: [TopicPartition: GatewayStatus.PartitionStatus] = [:]
 
@@ -121,6 +123,7 @@ struct StatusBoard: Sendable {
         let portals = Set(consumedTotals.keys).union(publishedTotals.keys).sorted()
 
         return GatewayStatus(
+            mode: mode,
             uptimeSeconds: uptimeSeconds,
             windowSeconds: Self.windowSeconds,
             rateWindowSeconds: Self.rateWindowSeconds,
@@ -155,7 +158,8 @@ struct StatusBoard: Sendable {
             ),
             upstream: .init(
                 callsPerSecond: Double(sum(recent, \.upstreamCalls)) / rateDivisor,
-                quota: quota,
+                nationalQuota: nationalQuota,
+                quotaShare: quotaShare,
                 effectiveRate: effectiveRate,
                 inFlight: inFlight,
                 outcomes: merged(window, \.upstreamOutcomes),

@@ -3,10 +3,13 @@ public import DanCuConfig
 /// The `populationDb` configuration section: where the population database is, how to
 /// authenticate and connect to it, and the quota it grants this gateway.
 public struct PopulationDBConfiguration: Sendable, Decodable, Encodable {
-    /// The SOAP endpoint, e.g. `https://dancu.example.gov.vn/dancu/ws`; absent means the gateway
-    /// starts the in-process simulator and talks to it instead.
-    /// Default: none (in-process simulator)
+    /// The SOAP endpoint, e.g. `https://dancu.example.gov.vn/dancu/ws`. Required whenever Kafka is
+    /// configured: the gateway never answers real portals from a simulator.
+    /// Default: none (only development mode runs without it, on the simulator)
     public var url: String?
+    /// Whether an `http://` URL is accepted. Citizens' data crosses this link: only for a closed test network.
+    /// Default: `false`
+    public var allowPlaintext: Bool
     /// The integration's user name in the signed `Authorization` header.
     /// Default: `dancu-gateway`
     public var username: String
@@ -31,6 +34,7 @@ public struct PopulationDBConfiguration: Sendable, Decodable, Encodable {
 
     public init() {
         url = nil
+        allowPlaintext = false
         username = "dancu-gateway"
         secret = nil
         integrationCode = "DANCU-GATEWAY"
@@ -44,6 +48,13 @@ public struct PopulationDBConfiguration: Sendable, Decodable, Encodable {
         let section = try ConfigSection(decoder, keys: CodingKeys.self)
         let defaults = Self()
         url = section.optional(.url, "must be an http:// or https:// URL with a host") { Self.isUsableURL($0) }
+        allowPlaintext = section.value(.allowPlaintext, default: defaults.allowPlaintext)
+        if let url, url.lowercased().hasPrefix("http://"), !allowPlaintext {
+            section.report(
+                .url,
+                "is plaintext http://; use https://, or set populationDb.allowPlaintext: true (DANCU_POPULATION_DB_ALLOW_PLAINTEXT) on a closed test network"
+            )
+        }
         username = section.value(.username, default: defaults.username, "must not be empty or contain ':'") {
             !$0.isEmpty && !$0.contains(":")
         }

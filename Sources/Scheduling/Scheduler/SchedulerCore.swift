@@ -278,8 +278,10 @@ struct SchedulerCore<Ticket> {
 
     /// When `dispatch` should run next without any new event: the earliest deadline, or when the
     /// limits next allow a call (a completion frees the in-flight cap, so that one needs no timer).
+    /// A larger share waiting for its window wakes the scheduler even when nobody waits, so that an idle
+    /// instance shows (and is ready to use) its full share one window after its assignment.
     mutating func nextWake(now: SchedulingInstant) -> SchedulingInstant? {
-        guard !waiters.isEmpty else { return nil }
+        guard !waiters.isEmpty else { return pendingShare.map { max(now, $0.from) } }
         while let first = deadlines.first, waiters[first.id] == nil { deadlines.removeFirst() }
         var wake = deadlines.first?.deadline
         if inFlight < maxInFlight {
@@ -313,6 +315,7 @@ struct SchedulerCore<Ticket> {
             },
             effectiveRate: min(ceilingRate, rate + increasePerSecond * elapsed),
             quotaRate: ceilingRate,
+            nationalQuota: quota.requestsPerSecond,
             share: share,
             inFlight: inFlight,
             maxInFlight: maxInFlight,

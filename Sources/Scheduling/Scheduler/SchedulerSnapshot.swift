@@ -18,6 +18,8 @@ public struct SchedulerSnapshot: Sendable, Hashable {
     public var effectiveRate: Double
     /// This instance's share of the national quota, in calls per second.
     public var quotaRate: Double
+    /// The national quota as configured, calls per second: the same on every instance.
+    public var nationalQuota: Double
     /// This instance's share of the quota (0...1].
     public var share: Double
     public var inFlight: Int

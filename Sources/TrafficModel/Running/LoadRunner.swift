@@ -1,3 +1,4 @@
+import DanCuConfig
 import DanCuContract
 import Foundation
 import Kafka
@@ -398,6 +399,16 @@ public struct LoadRunError: Error, Sendable, CustomStringConvertible {
         case .kafka(let error): error.isRetriable
         case .missingTopics: true
         case .profile, .file, .cancelled: false
+        }
+    }
+
+    /// The command's exit status for this failure (README, "Exit status").
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .profile: .usage
+        case .kafka, .missingTopics: .unavailable
+        case .file: .ioError
+        case .cancelled: .internalError
         }
     }
 
