@@ -580,8 +580,9 @@ if check(acl_script.is_file(), acl_script, "missing: portal isolation needs ACLs
           "kafka.sasl.username is not the ACL script's default gateway principal")
     check(dig(compose_gateway, "kafka", "securityProtocol") in ("sasl_plaintext", "sasl_ssl"), COMPOSE_CONFIG,
           "the Compose gateway must authenticate to Kafka (sasl_plaintext or sasl_ssl): ACLs need a principal")
-    mounted_scripts = {str(v).split(":")[0] for v in (services.get(topic_init_name) or {}).get("volumes") or []}
-    check("./kafka/create-acls.sh" in mounted_scripts, COMPOSE, "kafka-init does not run kafka/create-acls.sh")
+    mounted = {str(v).split(":")[0] for v in (services.get(topic_init_name) or {}).get("volumes") or []}
+    init_command = " ".join(map(str, (services.get(topic_init_name) or {}).get("command") or []))
+    check("./kafka" in mounted and "create-acls.sh" in init_command, COMPOSE, "kafka-init does not run kafka/create-acls.sh")
     broker_env = environment_of(services[brokers[0]]) if brokers else {}
     check(broker_env.get("KAFKA_AUTHORIZER_CLASS_NAME") == "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
           COMPOSE, "the brokers must run StandardAuthorizer, or the ACLs are not enforced")

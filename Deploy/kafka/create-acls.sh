@@ -7,23 +7,11 @@
 #   BOOTSTRAP_SERVERS=kafka-1.tinh.gov.vn:9093 COMMAND_CONFIG=admin.properties PORTALS="angiang ..." create-acls.sh
 # Principals: User:<PORTAL_PRINCIPAL_PREFIX><portal id> for each portal, User:<GATEWAY_PRINCIPAL>, User:<KEDA_PRINCIPAL>.
 set -euo pipefail
-
-: "${BOOTSTRAP_SERVERS:?comma-separated host:port of the brokers}"
-: "${PORTALS:?space-separated portal ids, as in gateway.yaml portals[].id}"
-KAFKA_BIN=${KAFKA_BIN:-/opt/kafka/bin}
-REQUEST_PREFIX=${REQUEST_PREFIX:-dancu.requests.}
-OUTCOME_PREFIX=${OUTCOME_PREFIX:-dancu.outcomes.}
-DEADLETTER_TOPIC=${DEADLETTER_TOPIC:-dancu.deadletter}
-AUDIT_TOPIC=${AUDIT_TOPIC:-dancu.audit}
+source "$(dirname "$0")/cluster-settings.sh"
 GATEWAY_GROUP=${GATEWAY_GROUP:-dancu-gateway}
 GATEWAY_PRINCIPAL=${GATEWAY_PRINCIPAL:-dancu-gateway}
 KEDA_PRINCIPAL=${KEDA_PRINCIPAL:-keda}
 PORTAL_PRINCIPAL_PREFIX=${PORTAL_PRINCIPAL_PREFIX:-portal-}
-
-connection=(--bootstrap-server "$BOOTSTRAP_SERVERS")
-if [[ -n ${COMMAND_CONFIG:-} ]]; then
-  connection+=(--command-config "$COMMAND_CONFIG")
-fi
 
 # allow PRINCIPAL OPERATION RESOURCE-OPTIONS...
 allow() {

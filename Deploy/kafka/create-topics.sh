@@ -4,14 +4,7 @@
 #   BOOTSTRAP_SERVERS=kafka-1.tinh.gov.vn:9093 COMMAND_CONFIG=admin.properties PORTALS="angiang ..." create-topics.sh
 # Every setting comes from the environment; compose.yaml sets them all.
 set -euo pipefail
-
-: "${BOOTSTRAP_SERVERS:?comma-separated host:port of the brokers}"
-: "${PORTALS:?space-separated portal ids, as in gateway.yaml portals[].id}"
-KAFKA_BIN=${KAFKA_BIN:-/opt/kafka/bin}
-REQUEST_PREFIX=${REQUEST_PREFIX:-dancu.requests.}
-OUTCOME_PREFIX=${OUTCOME_PREFIX:-dancu.outcomes.}
-DEADLETTER_TOPIC=${DEADLETTER_TOPIC:-dancu.deadletter}
-AUDIT_TOPIC=${AUDIT_TOPIC:-dancu.audit}
+source "$(dirname "$0")/cluster-settings.sh"
 REPLICATION_FACTOR=${REPLICATION_FACTOR:-3}
 MIN_INSYNC_REPLICAS=${MIN_INSYNC_REPLICAS:-2}
 REQUEST_PARTITIONS=${REQUEST_PARTITIONS:-12}
@@ -22,12 +15,6 @@ REQUEST_RETENTION_MS=${REQUEST_RETENTION_MS:-604800000}       # 7 days
 OUTCOME_RETENTION_MS=${OUTCOME_RETENTION_MS:-604800000}       # 7 days
 DEADLETTER_RETENTION_MS=${DEADLETTER_RETENTION_MS:-2592000000} # 30 days
 : "${AUDIT_RETENTION_MS:?the audit trail's retention is the operator's legal decision: set it explicitly}"
-
-# TLS/SASL settings for the admin client (a properties file), when the brokers require them.
-connection=(--bootstrap-server "$BOOTSTRAP_SERVERS")
-if [[ -n ${COMMAND_CONFIG:-} ]]; then
-  connection+=(--command-config "$COMMAND_CONFIG")
-fi
 
 # topic NAME PARTITIONS RETENTION_MS
 topic() {

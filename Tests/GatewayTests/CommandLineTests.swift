@@ -22,13 +22,19 @@ import FoundationNetworking
         ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }.merging(extra) { $1 }
     }
 
-    /// Starts a command and returns it with its standard output's lines as they come.
-    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, AsyncStream<String>) {
+    /// A command run from the repository root, as the README's commands are.
+    static func process(_ executable: String, _ arguments: [String], environment extra: [String: String]) -> Process {
         let process = Process()
-        process.executableURL = URL(filePath: gateway)
+        process.executableURL = URL(filePath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = GatewayTestBed.repositoryRoot
         process.environment = environment(extra)
+        return process
+    }
+
+    /// Starts a command and returns it with its standard output's lines as they come.
+    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, AsyncStream<String>) {
+        let process = process(gateway, arguments, environment: extra)
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -125,11 +131,7 @@ import FoundationNetworking
         environment extra: [String: String] = [:],
         input: String = ""
     ) async throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(filePath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = GatewayTestBed.repositoryRoot
-        process.environment = environment(extra)
+        let process = process(executable, arguments, environment: extra)
         let output = Pipe()
         let errors = Pipe()
         let inputPipe = Pipe()

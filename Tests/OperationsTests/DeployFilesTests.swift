@@ -105,6 +105,44 @@ struct DeployFilesTests {
         #expect(report.contains(mistake.expectedProblem), "\(report)")
     }
 
+    /// The ACL script against a stand-in for Kafka's `kafka-acls.sh` that records each call: what the brokers
+    /// would be told. Portal isolation rests on this list.
+    @Test("the ACL script grants each portal its own two topics and nothing of another portal's")
+    func aclScriptGrantsEachPortalItsOwnTopicsOnly() throws {
+        let stub = FileManager.default.temporaryDirectory.appending(path: "kafka-acls-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: stub) }
+        try FileManager.default.createDirectory(at: stub, withIntermediateDirectories: true)
+        let log = stub.appending(path: "calls")
+        try "#!/usr/bin/env bash\necho \"$*\" >> \"$ACL_LOG\"\n".write(to: stub.appending(path: "kafka-acls.sh"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: stub.appending(path: "kafka-acls.sh").path)
+        let process = Process()
+        process.executableURL = URL(filePath: "/bin/bash")
+        process.arguments = [packageRoot.appending(path: "Deploy/kafka/create-acls.sh").path]
+        process.environment = [
+            "PATH": "/usr/bin:/bin", "ACL_LOG": log.path, "KAFKA_BIN": stub.path, "BOOTSTRAP_SERVERS": "broker:9092",
+            "PORTALS": "angiang phutho",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        func grants(_ principal: String) -> Set<String> {
+            Set(calls.filter { $0.contains("--allow-principal User:\(principal) ") }.map {
+                String($0.split(separator: "--operation ", maxSplits: 1)[1])
+            })
+        }
+        #expect(grants("portal-angiang") == [
+            "WRITE --topic dancu.requests.angiang", "DESCRIBE --topic dancu.requests.angiang",
+            "READ --topic dancu.outcomes.angiang", "DESCRIBE --topic dancu.outcomes.angiang",
+            "READ --group portal-angiang --resource-pattern-type prefixed",
+        ])
+        #expect(grants("portal-phutho").allSatisfy { !$0.contains("angiang") })
+        #expect(grants("dancu-gateway").contains("WRITE --topic dancu.outcomes. --resource-pattern-type prefixed"))
+        #expect(!grants("dancu-gateway").contains { $0.hasPrefix("WRITE --topic dancu.requests.") })
+        #expect(grants("keda").allSatisfy { $0.hasPrefix("DESCRIBE") } && !grants("keda").isEmpty)
+    }
+
     enum DeployMistake: CaseIterable, Sendable {
         case mountedFileNotTracked, portalWriteACLMissing, runbookLinkBroken, syntaxDirective
 
