@@ -153,7 +153,6 @@ let package = Package(
                 "DanCuConfig",
                 "DanCuContract",
                 "PopulationDB",
-                "PopulationSimulator",
                 "Scheduling",
                 "Operations",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -165,10 +164,27 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Development mode's stand-ins, outside the production library: the embedded Kafka cluster with the
+        // gateway's topics and the population-database simulator, run in the gateway's ServiceGroup.
+        .target(
+            name: "DevelopmentEnvironment",
+            dependencies: [
+                "Gateway",
+                "Kafka",
+                "DanCuConfig",
+                "DanCuContract",
+                "Operations",
+                "PopulationSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "dancu-gateway",
             dependencies: [
                 "Gateway",
+                "DevelopmentEnvironment",
                 "DanCuConfig",
                 "DanCuContract",
                 "Kafka",
@@ -207,7 +223,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "DanCuConfig",
-                "PopulationSimulator",
+                "DevelopmentEnvironment",
                 "Gateway",
                 "DanCuContract",
                 "SyntheticPopulation",

@@ -88,7 +88,7 @@ public final class PopulationSimulator: Sendable {
         )
         let group = ServiceGroup(
             configuration: .init(
-                services: [application],
+                services: [ReleasingHeldRequests(application: application, heldRequests: heldRequests)],
                 gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
                 logger: logger
             )
@@ -118,7 +118,6 @@ public final class PopulationSimulator: Sendable {
             return (group, task)
         }
         guard let (group, task) = running else { return }
-        heldRequests.release()
         await group.triggerGracefulShutdown()
         _ = await task.result
     }
@@ -129,7 +128,6 @@ public final class PopulationSimulator: Sendable {
             if case .running(_, let task) = lifecycle { return task }
             return nil
         }
-        heldRequests.release()
         try await task?.value
     }
 
@@ -377,4 +375,20 @@ public struct SimulatorError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { detail.map { "\(code.rawValue): \($0)" } ?? code.rawValue }
+}
+
+/// The server, whose graceful shutdown (`stop()` or a signal) first lets go the requests held to simulate
+/// timeouts: they would otherwise keep the shutdown waiting for their hang limit. Only then, not while the
+/// simulator runs, so that a held request times out its client as a hung database would.
+private struct ReleasingHeldRequests: Service {
+    let application: any Service
+    let heldRequests: ReleaseLatch
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            heldRequests.release()
+        }
+    }
 }

@@ -1,11 +1,11 @@
 import ArgumentParser
 import DanCuConfig
 import DanCuContract
+import DevelopmentEnvironment
 import Foundation
 import Gateway
 import Kafka
 import Logging
-import PopulationSimulator
 import SyntheticPopulation
 
 /// The cache-hit path: how fast the gateway turns requests it can answer from its cache into published
@@ -44,34 +44,24 @@ struct CachePath: AsyncParsableCommand {
             handler.logLevel = .error
             return handler
         }
-        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: logger)
-        let environment = [
-            "DANCU_KAFKA_BOOTSTRAP_SERVERS": cluster.bootstrapServers,
-            "DANCU_KAFKA_FETCH_WAIT": "10ms",
+        let settings = [
             "DANCU_KAFKA_GROUP_ID": "bench-gateway",
             "DANCU_ADMIN_PORT": "0",
             "DANCU_LOG_LEVEL": "error",
+            "DANCU_EMBEDDED_BROKERS": "3",
+            "DANCU_EMBEDDED_PARTITIONS": String(partitions),
+            // Only the warm-up reaches the database; it answers at once.
+            "DANCU_EMBEDDED_LATENCY": "0ms",
+            "DANCU_EMBEDDED_LATENCY_P99": "0ms",
         ]
         // DANCU_* variables of the caller override these, for experiments with the gateway's settings.
         let overrides = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("DANCU_") }
-        var (configuration, rules) = try GatewayConfiguration.load(
-            path: config, environment: environment.merging(overrides) { $1 }, checkingDeployment: false
+        let (configuration, rules) = try GatewayConfiguration.load(
+            path: config, environment: settings.merging(overrides) { $1 }, developmentRequested: true
         )
-        // Only the warm-up reaches the database: the simulator of the configured population, on loopback.
-        let secret = UUID().uuidString
-        let simulator = PopulationSimulator(
-            configuration: SimulatorConfiguration(
-                port: 0, citizens: configuration.embedded.citizens, seed: configuration.embedded.seed,
-                username: configuration.populationDb.username, secret: secret
-            ),
-            logger: logger
-        )
-        let simulatorPort = try await simulator.start()
-        configuration.populationDb.url = simulator.endpointURL(port: simulatorPort)
-        configuration.populationDb.allowPlaintext = true
-        configuration.populationDb.secret = Secret(secret)
+        let environment = try await DevelopmentEnvironment.start(configuration: configuration, rules: rules, logger: logger)
+        let cluster = environment.cluster
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
-        try runtime.createTopics(in: cluster, partitions: partitions)
         try cluster.createTopic(Self.pipeTopic, partitions: partitions)
 
         // One request per citizen fills the cache; the backlog after it is all hits.
@@ -82,7 +72,9 @@ struct CachePath: AsyncParsableCommand {
         let outcomeTopics = rules.portals.map(rules.outcomeTopic(for:))
         let bootstrap = cluster.bootstrapServers
         let (results, resultContinuation) = AsyncStream.makeStream(of: (rate: Double, cpu: Duration).self)
-        try await runtime.run(handlesSignals: false, announce: { _ in }) { _, _ in
+        try await runtime.run(
+            connections: environment.connections, companions: environment.companions, handlesSignals: false, announce: { _ in }
+        ) { _, _ in
             let outcomes = try OutcomeReader(topics: outcomeTopics, bootstrap: bootstrap, logger: logger)
             try await publish(warmUp, to: bootstrap, logger: logger)
             _ = try await outcomes.writeRate(count: warmUp.count)
@@ -94,7 +86,6 @@ struct CachePath: AsyncParsableCommand {
             // Returning shuts the gateway down.
         }
         resultContinuation.finish()
-        await simulator.stop()
         var gateway = 0.0
         var cpu = Duration.zero
         for await result in results { (gateway, cpu) = result }

@@ -51,7 +51,8 @@ struct Demo: AsyncParsableCommand {
         let contractRules = rules
         let report = ReportBox()
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
-        try await runtime.run(
+        try await runGateway(
+            runtime,
             announce: { endpoints in
                 print("demo: embedded Kafka at \(endpoints.bootstrapServers), simulator at \(endpoints.populationDatabaseURL)")
                 print("demo: sending \(requests) requests at \(Int(rate))/s from \(profile.portals.joined(separator: ", "))")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevelopmentEnvironment
 import Foundation
 import Gateway
 import Kafka
@@ -44,8 +45,9 @@ struct DevKafka: AsyncParsableCommand {
         if gatewayTopics {
             try await exitingByKind {
                 let (configuration, rules) = try GatewayConfiguration.load(path: configOption.path, checkingDeployment: false)
-                try GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
-                    .createTopics(in: cluster, partitions: partitions)
+                try DevelopmentEnvironment.createTopics(
+                    in: cluster, rules: rules, auditTopic: configuration.audit.topic, partitions: partitions
+                )
             }
         }
         for topic in topics {

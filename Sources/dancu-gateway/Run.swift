@@ -1,5 +1,6 @@
 import ArgumentParser
 import DanCuContract
+import DevelopmentEnvironment
 import Foundation
 import Gateway
 import Logging
@@ -31,10 +32,37 @@ struct Run: AsyncParsableCommand {
             let logger = makeLogger()
             let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
             let bootstrapFile = self.bootstrapFile
-            try await runtime.run(announce: { endpoints in
-                try announceBootstrap(endpoints.bootstrapServers, file: bootstrapFile)
+            try await runGateway(runtime, announce: { connections in
+                try announceBootstrap(connections.bootstrapServers, file: bootstrapFile)
             })
         }
+    }
+}
+
+/// Runs the gateway on the configured services, or in development mode on stand-ins started here and kept
+/// for as long as it runs. The only place that chooses between the two.
+func runGateway(
+    _ runtime: GatewayRuntime,
+    handlesSignals: Bool = true,
+    announce: @Sendable (GatewayRuntime.Connections) throws -> Void,
+    whileRunning: (@Sendable (GatewayRuntime.Connections, GatewayMetrics) async throws -> Void)? = nil
+) async throws {
+    switch runtime.configuration.mode {
+    case .production:
+        try await runtime.run(
+            connections: .configured(runtime.configuration), handlesSignals: handlesSignals, announce: announce,
+            whileRunning: whileRunning
+        )
+    case .development:
+        let environment = try await DevelopmentEnvironment.start(
+            configuration: runtime.configuration, rules: runtime.rules, logger: runtime.logger
+        )
+        // The cluster lives as long as the environment.
+        defer { withExtendedLifetime(environment) {} }
+        try await runtime.run(
+            connections: environment.connections, companions: environment.companions, handlesSignals: handlesSignals,
+            announce: announce, whileRunning: whileRunning
+        )
     }
 }
 

@@ -4,6 +4,7 @@ import Gateway
 import Kafka
 import Logging
 import Operations
+import PopulationDB
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -259,5 +260,54 @@ import FoundationNetworking
         }
         try #require(bound)
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// `dancu-sim` as a process: its secret from `DANCU_SIM_SECRET` (a flag would show in the process list), and
+    /// a request chosen to time out is held until the client gives up, as a hung database would, not answered
+    /// 504 at once.
+    @Test func theSimulatorProcessTakesItsSecretFromTheEnvironmentAndHoldsTimedOutRequests() async throws {
+        let secret = "from-the-environment-\(UUID().uuidString)"
+        let process = Self.process(
+            Self.executable("dancu-sim"), ["--port", "0", "--timeout-rate", "1", "--hang-limit", "60"],
+            environment: ["DANCU_SIM_SECRET": secret]
+        )
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var firstLine = Data()
+        while !firstLine.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            firstLine += chunk
+        }
+        let line = String(decoding: firstLine, as: UTF8.self)
+        #expect(line.hasPrefix("listening: "))
+        let base = line.dropFirst("listening: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        let query = PopulationQuery(requestId: "r", idNumber: "001099000001", fullName: "A", dateOfBirth: .yearOnly(1990))
+
+        func verify(signedWith secret: String) async -> PopulationDBError.Code? {
+            var configuration = PopulationDBConfiguration()
+            configuration.url = base + "/dancu/ws"
+            configuration.allowPlaintext = true
+            configuration.secret = Secret(secret)
+            configuration.requestTimeout = .seconds(2)
+            do {
+                let client = try PopulationDBClient(configuration: configuration, url: base + "/dancu/ws", logger: Logger(label: "sim-test"))
+                defer { Task { try? await client.shutdown() } }
+                _ = try await client.verify(query)
+                return nil
+            } catch let error as PopulationDBError {
+                return error.code
+            } catch {
+                return .invalidConfiguration
+            }
+        }
+        #expect(await verify(signedWith: "dancu-sim-secret") == .unauthorized, "the default secret is not the one in force")
+        #expect(await verify(signedWith: secret) == .timedOut, "accepted, then held past the client's timeout")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 || process.terminationReason == .uncaughtSignal)
     }
 }

@@ -78,7 +78,10 @@ struct GatewayTestBed: Sendable {
     func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable () async throws -> Void) async throws {
         let (configuration, rules) = try GatewayConfiguration.load(path: Self.shippedConfiguration, environment: environment(extra))
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
-        try await runtime.run(handlesSignals: false, announce: { _ in }, whileRunning: { _, _ in try await body() })
+        try await runtime.run(
+            connections: .configured(configuration), handlesSignals: false, announce: { _ in },
+            whileRunning: { _, _ in try await body() }
+        )
     }
 
     func producer() throws -> KafkaProducer {

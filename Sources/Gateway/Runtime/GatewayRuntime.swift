@@ -5,13 +5,13 @@ import Kafka
 import Logging
 import Operations
 import PopulationDB
-import PopulationSimulator
 import Prometheus
 import Scheduling
 import ServiceLifecycle
 
-/// Assembles the gateway from its configuration: real Kafka and the real population database, or in
-/// development mode the embedded cluster and the in-process simulator, never one of them alone.
+/// Assembles the gateway from its configuration and the services it connects to, then runs it as one
+/// `ServiceGroup`: the pipeline, the admin server, the span exporter, and the closing of the Kafka producer
+/// and the population-database client, all stopped by the group in reverse order of start.
 public struct GatewayRuntime: Sendable {
     public let configuration: GatewayConfiguration
     public let rules: ContractRules
@@ -23,53 +23,90 @@ public struct GatewayRuntime: Sendable {
         self.logger = logger
     }
 
-    /// What an embedded run started, for the caller to announce or reuse (the demo sends traffic to it).
-    public struct Endpoints: Sendable {
-        public var bootstrapServers: String
-        public var populationDatabaseURL: String
+    /// Where the gateway connects: the configured Kafka and population database, or development mode's
+    /// stand-ins (`DevelopmentEnvironment`), never a mix of the two.
+    public struct Connections: Sendable {
+        public var kafka: KafkaConfiguration
+        /// With its `url` set.
+        public var populationDb: PopulationDBConfiguration
         public var mode: DeploymentMode
+
+        public init(kafka: KafkaConfiguration, populationDb: PopulationDBConfiguration, mode: DeploymentMode) {
+            self.kafka = kafka
+            self.populationDb = populationDb
+            self.mode = mode
+        }
+
+        /// The configured services; refuses a configuration that is not wholly production.
+        public static func configured(_ configuration: GatewayConfiguration) throws(ConfigurationError) -> Connections {
+            let issues = configuration.deploymentIssues()
+            guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
+            guard configuration.mode == .production else {
+                throw ConfigurationError(key: "embedded.enabled", message: "development mode starts its own stand-ins (DevelopmentEnvironment)")
+            }
+            return Connections(kafka: configuration.kafka, populationDb: configuration.populationDb, mode: .production)
+        }
+
+        public var bootstrapServers: String { kafka.bootstrapServers.joined(separator: ",") }
+        public var populationDatabaseURL: String { populationDb.url ?? "" }
     }
 
-    /// Runs until SIGTERM/SIGINT (or until `whileRunning` returns, when given), then shuts down gracefully.
+    /// Runs until SIGTERM/SIGINT (or until `whileRunning` returns, when given), then shuts down gracefully
+    /// within `pipeline.shutdownTimeout` plus the time to flush and close.
     /// - Parameters:
+    ///   - companions: services that must outlive the pipeline (development mode's simulator); started first,
+    ///     stopped after it.
     ///   - handlesSignals: whether SIGTERM/SIGINT stop it (off when a test hosts the gateway in its own process).
-    ///   - announce: called with the endpoints before consuming starts (`run` prints `bootstrap: …` first).
+    ///   - announce: called with the connections before consuming starts (`run` prints `bootstrap: …` first).
     ///   - whileRunning: work to do while the gateway runs (the demo's traffic), given the gateway's metrics to
     ///     wait for readiness on; the gateway stops when it returns.
     public func run(
+        connections: Connections,
+        companions: [any Service] = [],
         handlesSignals: Bool = true,
-        announce: @Sendable (Endpoints) throws -> Void,
-        whileRunning: (@Sendable (Endpoints, GatewayMetrics) async throws -> Void)? = nil
+        announce: @Sendable (Connections) throws -> Void,
+        whileRunning: (@Sendable (Connections, GatewayMetrics) async throws -> Void)? = nil
     ) async throws {
-        let mode = configuration.mode
-        let issues = configuration.deploymentIssues()
-        guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
-        let cluster = mode == .development ? try startEmbeddedKafka() : nil
-        let bootstrapServers = cluster?.bootstrapServers ?? configuration.kafka.bootstrapServers.joined(separator: ",")
-        if let cluster { try createTopics(in: cluster, partitions: Int32(configuration.embedded.partitions)) }
-
-        var populationDb = configuration.populationDb
-        let simulator = mode == .development ? try await startSimulator(&populationDb) : nil
-        guard let databaseURL = populationDb.url else {
-            throw ConfigurationError(key: "populationDb.url", message: "is not set (DANCU_POPULATION_DB_URL)")
+        try announce(connections)
+        let parts = try makeParts(connections)
+        var services: [any Service] = companions + parts.closers + [parts.admin, parts.pipeline]
+        if let whileRunning {
+            services.append(DriverService(connections: connections, metrics: parts.metrics, body: whileRunning))
         }
-        let endpoints = Endpoints(bootstrapServers: bootstrapServers, populationDatabaseURL: databaseURL, mode: mode)
-        try announce(endpoints)
+        let group = ServiceGroup(
+            configuration: serviceGroupConfiguration(
+                services: (parts.spanExporter.map { [$0] } ?? []) + services,
+                handlesSignals: handlesSignals
+            )
+        )
+        defer { logger.info("Gateway stopped") }
+        try await group.run()
+    }
 
-        let client = try PopulationDBClient(configuration: populationDb, url: databaseURL, logger: logger)
-        let servers = bootstrapServers.split(separator: ",").map(String.init)
+    /// Everything the gateway runs, built and wired once, at the top.
+    private struct Parts {
+        var metrics: GatewayMetrics
+        var pipeline: GatewayPipeline
+        var admin: AdminServer
+        var spanExporter: (any Service)?
+        /// Close the producer (flushing what is left) and the population-database client once the pipeline,
+        /// which stops before them, no longer uses them.
+        var closers: [any Service]
+    }
+
+    private func makeParts(_ connections: Connections) throws -> Parts {
+        let populationDb = connections.populationDb
+        let client = try PopulationDBClient(configuration: populationDb, url: connections.populationDatabaseURL, logger: logger)
+        let servers = connections.kafka.bootstrapServers
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(
             registry: registry,
             portalNames: Dictionary(uniqueKeysWithValues: rules.portals.map { ($0.id, $0.displayName) }),
-            mode: mode
+            mode: connections.mode
         )
-        let producer = try KafkaProducer(properties: configuration.kafka.producerClientProperties(bootstrapServers: servers), logger: logger)
-        var kafka = configuration.kafka
-        // The mock cluster holds every empty fetch for the whole wait, even while records arrive.
-        if cluster != nil { kafka.fetchWait = .milliseconds(10) }
+        let producer = try KafkaProducer(properties: connections.kafka.producerClientProperties(bootstrapServers: servers), logger: logger)
         let consumer = try KafkaConsumer(
-            properties: kafka.consumerClientProperties(bootstrapServers: servers),
+            properties: connections.kafka.consumerClientProperties(bootstrapServers: servers),
             logger: logger,
             onStatistics: { metrics.kafka($0) }
         )
@@ -97,20 +134,19 @@ public struct GatewayRuntime: Sendable {
             metrics: metrics,
             logger: logger
         )
-        let pipelineConfiguration = configuration.pipeline
         let processor = RequestProcessor(
             rules: rules,
             upstream: upstream,
             producer: producer,
             duplicates: DuplicateFilter(
-                window: pipelineConfiguration.duplicateWindow.duration,
-                capacity: pipelineConfiguration.duplicateCapacity
+                window: configuration.pipeline.duplicateWindow.duration,
+                capacity: configuration.pipeline.duplicateCapacity
             ),
             metrics: metrics,
             audit: AuditTrail(topic: configuration.audit.topic, hasher: AuditHasher(secret: configuration.audit.secret)),
-            retry: RetryPolicy(pipelineConfiguration.retry),
+            retry: RetryPolicy(configuration.pipeline.retry),
             logger: logger,
-            mode: mode
+            mode: connections.mode
         )
         let pipeline = GatewayPipeline(
             consumer: consumer,
@@ -120,98 +156,60 @@ public struct GatewayRuntime: Sendable {
             circuitCoolDown: configuration.circuitBreaker.coolDown.duration,
             metrics: metrics,
             rules: rules,
-            configuration: pipelineConfiguration,
+            configuration: configuration.pipeline,
             logger: logger
         )
         let admin = AdminServer(configuration: configuration.admin, metrics: metrics, registry: registry, logger: logger) { port in
             logger.notice("Admin server: dashboard, /metrics, /status, /healthz, /readyz", metadata: ["url": "http://\(configuration.admin.host):\(port)/"])
         }
-        // Started in order and stopped in reverse: the pipeline stops first, the admin server next, and the span
-        // exporter last, so that it flushes the spans of the final requests.
-        var services: [any Service] = [admin, pipeline]
-        if let whileRunning {
-            services.append(DriverService(endpoints: endpoints, metrics: metrics, body: whileRunning))
-        }
-        let spanExporter = try GatewayTracing.bootstrap(configuration.tracing, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: (spanExporter.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
-                    + services.map {
-                        .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-                    },
-                gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
-                logger: logger
-            )
+        return Parts(
+            metrics: metrics,
+            pipeline: pipeline,
+            admin: admin,
+            spanExporter: try GatewayTracing.bootstrap(configuration.tracing, logger: logger),
+            closers: [
+                CloseOnShutdown { await producer.close(flushTimeout: Self.producerFlushTimeout) },
+                CloseOnShutdown { try? await client.shutdown() },
+            ]
         )
-        defer { logger.info("Gateway stopped") }
-        do {
-            try await group.run()
-        } catch {
-            await close(producer: producer, client: client, simulator: simulator)
-            throw error
-        }
-        await close(producer: producer, client: client, simulator: simulator)
     }
 
-    private func close(producer: KafkaProducer, client: PopulationDBClient, simulator: PopulationSimulator?) async {
-        await producer.close(flushTimeout: .seconds(10))
-        try? await client.shutdown()
-        await simulator?.stop()
-    }
+    /// Outcomes the pipeline handed over but the broker has not yet acknowledged get this long at shutdown.
+    private static let producerFlushTimeout = Duration.seconds(10)
 
-    private func startEmbeddedKafka() throws -> EmbeddedKafkaCluster {
-        let cluster = try EmbeddedKafkaCluster(brokers: configuration.embedded.brokers, logger: logger)
-        logger.warning(
-            "Development mode: started the embedded Kafka cluster (librdkafka's mock; each partition keeps at most 5 MiB or 100,000 message sets)",
-            metadata: ["bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(configuration.embedded.brokers)"]
-        )
-        return cluster
-    }
-
-    /// The request and outcome topics of every configured portal, the dead-letter and the audit topic.
-    public func createTopics(in cluster: EmbeddedKafkaCluster, partitions: Int32) throws {
-        for portal in rules.portals {
-            try cluster.createTopic(rules.requestTopic(for: portal), partitions: partitions)
-            try cluster.createTopic(rules.outcomeTopic(for: portal), partitions: partitions)
-        }
-        try cluster.createTopic(rules.deadLetterTopic, partitions: partitions)
-        try cluster.createTopic(configuration.audit.topic, partitions: partitions)
-    }
-
-    private func startSimulator(_ populationDb: inout PopulationDBConfiguration) async throws -> PopulationSimulator {
-        let secret = populationDb.secret?.value ?? UUID().uuidString
-        populationDb.secret = Secret(secret)
-        let embedded = configuration.embedded
-        let simulator = PopulationSimulator(
-            configuration: SimulatorConfiguration(
-                port: 0,
-                citizens: embedded.citizens,
-                seed: embedded.seed,
-                username: populationDb.username,
-                secret: secret,
-                quota: embedded.simulatorQuota,
-                latencyMs: embedded.latency.seconds * 1000,
-                latencyP99Ms: embedded.latencyP99.seconds * 1000
-            ),
+    /// Every service ends the group when it ends, successfully or not, and the group's shutdown is bounded:
+    /// the pipeline's own timeout for in-flight work, then the producer's flush, then a margin.
+    private func serviceGroupConfiguration(services: [any Service], handlesSignals: Bool) -> ServiceGroupConfiguration {
+        var group = ServiceGroupConfiguration(
+            services: services.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
             logger: logger
         )
-        let port = try await simulator.start()
-        populationDb.url = simulator.endpointURL(port: port)
-        logger.warning(
-            "Development mode: started the population-database simulator; outcomes carry synthetic citizens and the header dancu-environment: development",
-            metadata: ["url": "\(populationDb.url ?? "")", "citizens": "\(embedded.citizens)", "seed": "\(embedded.seed)"]
-        )
-        return simulator
+        group.maximumGracefulShutdownDuration = configuration.pipeline.shutdownTimeout.duration + Self.producerFlushTimeout + .seconds(5)
+        return group
+    }
+}
+
+/// Waits for the group's graceful shutdown, then closes one resource: the group's reverse stop order puts
+/// the closing after everything started later (the pipeline) has stopped.
+struct CloseOnShutdown: Service {
+    let close: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await close()
     }
 }
 
 /// Runs the caller's work next to the gateway; when it returns, the whole group shuts down gracefully.
 private struct DriverService: Service {
-    let endpoints: GatewayRuntime.Endpoints
+    let connections: GatewayRuntime.Connections
     let metrics: GatewayMetrics
-    let body: @Sendable (GatewayRuntime.Endpoints, GatewayMetrics) async throws -> Void
+    let body: @Sendable (GatewayRuntime.Connections, GatewayMetrics) async throws -> Void
 
     func run() async throws {
-        try await body(endpoints, metrics)
+        try await body(connections, metrics)
     }
 }
