@@ -47,16 +47,22 @@ let package = Package(
         .target(
             name: "Kafka",
             dependencies: [
+                "DurationUnits",
                 "CRdKafka",
                 "DanCuConfig",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
+        // A Duration in seconds, milliseconds or nanoseconds, written once for every module.
+        .target(
+            name: "DurationUnits",
+            swiftSettings: strictSettings
+        ),
         // Loading the YAML configuration with environment overrides and unknown-key detection.
         .target(
             name: "DanCuConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["DurationUnits", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // The request/outcome contract and the domain rules: validation, normalisation, texts, minimisation.
@@ -74,7 +80,7 @@ let package = Package(
         // The population database's SOAP protocol and the client the gateway uses.
         .target(
             name: "PopulationDB",
-            dependencies: [
+            dependencies: [.product(name: "NIOHTTP1", package: "swift-nio"), 
                 "DanCuContract",
                 "DanCuConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -89,7 +95,8 @@ let package = Package(
         // A population-database simulator (SOAP over HTTP), run standalone or in-process.
         .target(
             name: "PopulationSimulator",
-            dependencies: [
+            dependencies: ["DanCuContract", .product(name: "NIOCore", package: "swift-nio"), 
+                "DurationUnits",
                 "PopulationDB",
                 "SyntheticPopulation",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -106,6 +113,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
+                "DurationUnits",
                 "DanCuConfig",
                 "DanCuContract",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -118,6 +126,8 @@ let package = Package(
         .target(
             name: "Operations",
             dependencies: [
+                "Scheduling",
+                "DurationUnits",
                 "DanCuConfig",
                 "DanCuContract",
                 "Kafka",
@@ -149,6 +159,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
+                "DurationUnits",
                 "Kafka",
                 "DanCuConfig",
                 "DanCuContract",
@@ -169,6 +180,7 @@ let package = Package(
         .target(
             name: "DevelopmentEnvironment",
             dependencies: [
+                "DurationUnits",
                 "Gateway",
                 "Kafka",
                 "DanCuConfig",
@@ -221,6 +233,7 @@ let package = Package(
         .executableTarget(
             name: "dancu-bench",
             dependencies: [
+                "DurationUnits",
                 "Kafka",
                 "DanCuConfig",
                 "DevelopmentEnvironment",
@@ -234,12 +247,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulingTests",
-            dependencies: ["Scheduling", .product(name: "Clocks", package: "swift-clocks")],
+            dependencies: ["DanCuConfig", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log"), "Scheduling", "DanCuContract", "DurationUnits", .product(name: "Clocks", package: "swift-clocks")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "OperationsTests",
             dependencies: [
+                "Scheduling",
                 "Operations",
                 "DanCuConfig",
                 "DanCuContract",
@@ -252,12 +266,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TrafficModelTests",
-            dependencies: ["TrafficModel", .product(name: "Clocks", package: "swift-clocks")],
+            dependencies: ["DanCuConfig", "DanCuContract", "Kafka", .product(name: "Logging", package: "swift-log"), "SyntheticPopulation", "TrafficModel", .product(name: "Clocks", package: "swift-clocks")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka"],
+            dependencies: ["DanCuConfig", .product(name: "Logging", package: "swift-log"), "Kafka"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -267,7 +281,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DanCuContractTests",
-            dependencies: [
+            dependencies: ["DanCuConfig", 
                 "DanCuContract",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -277,17 +291,17 @@ let package = Package(
         ),
         .testTarget(
             name: "SyntheticPopulationTests",
-            dependencies: ["SyntheticPopulation"],
+            dependencies: ["DanCuContract", "SyntheticPopulation"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PopulationDBTests",
-            dependencies: ["PopulationDB", "PopulationSimulator", "SyntheticPopulation"],
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client"), "DanCuConfig", "DanCuContract", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), "PopulationDB", "PopulationSimulator", "SyntheticPopulation", "DurationUnits"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: [
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), "PopulationDB", 
                 "Gateway",
                 "DanCuConfig",
                 "DanCuContract",

@@ -1,3 +1,4 @@
+import DurationUnits
 import Foundation
 
 /// A duration written the way operators write them: `500ms`, `30s`, `2m`, `24h`, `7d`, or a bare
@@ -55,9 +56,7 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, Codable, CustomStr
         try container.encode(description)
     }
 
-    public var seconds: Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    public var seconds: Double { duration.inSeconds }
 
     /// The largest unit that writes the duration exactly, e.g. `24h`, `30s`, `250ms`, `0.5ms`.
     public var description: String {

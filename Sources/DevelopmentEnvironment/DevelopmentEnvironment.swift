@@ -1,3 +1,4 @@
+import DurationUnits
 import DanCuConfig
 import DanCuContract
 import Foundation
@@ -43,8 +44,8 @@ public struct DevelopmentEnvironment: Sendable {
                 username: populationDb.username,
                 secret: secret,
                 quota: embedded.simulatorQuota,
-                latencyMs: embedded.latency.seconds * 1000,
-                latencyP99Ms: embedded.latencyP99.seconds * 1000
+                latencyMs: embedded.latency.duration.inMilliseconds,
+                latencyP99Ms: embedded.latencyP99.duration.inMilliseconds
             ),
             logger: logger
         )

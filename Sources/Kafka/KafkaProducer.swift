@@ -1,3 +1,4 @@
+import DurationUnits
 import CRdKafka
 import Dispatch
 import Foundation
@@ -164,7 +165,7 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every record handed to librdkafka is delivered or failed, at most `timeout`.
     public func flush(timeout: Duration) async throws(KafkaError) {
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: Int64(timeout.inMilliseconds.rounded(.down)))
         let handle = SendableOpaquePointer(client.handle)
         let code = await withCheckedContinuation { continuation in
             blockingQueue.async {

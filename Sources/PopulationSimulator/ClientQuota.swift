@@ -1,3 +1,4 @@
+import DurationUnits
 import DequeModule
 
 /// One client's quota, exact over every one-second window: a request is accepted only if fewer
@@ -20,7 +21,7 @@ struct ClientQuota {
 
         let capacity = Double(max(1, min(burst, quota)))
         var available = tokens ?? capacity
-        if let refilledAt { available = min(capacity, available + (now - refilledAt).seconds * Double(quota)) }
+        if let refilledAt { available = min(capacity, available + (now - refilledAt).inSeconds * Double(quota)) }
         tokens = available
         refilledAt = now
 
@@ -38,9 +39,3 @@ struct ClientQuota {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

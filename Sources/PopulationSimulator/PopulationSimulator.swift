@@ -1,3 +1,4 @@
+import DurationUnits
 import DanCuContract
 import Foundation
 import Hummingbird
@@ -223,7 +224,7 @@ public final class PopulationSimulator: Sendable {
         if let quotaWait {
             var response = Self.fault(.tooManyRequests, .server, "Server.QuotaExceeded", "request quota exceeded")
             // Whole seconds, rounded up, so that waiting that long is always enough.
-            response.headers[.retryAfter] = String(Int(quotaWait.seconds.rounded(.up)))
+            response.headers[.retryAfter] = String(Int(quotaWait.inSeconds.rounded(.up)))
             return (operation, response)
         }
         if faults.outage {

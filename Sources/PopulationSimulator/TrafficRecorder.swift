@@ -1,3 +1,4 @@
+import DurationUnits
 import DequeModule
 
 /// Counts what arrives at the simulator, for `/_sim/stats`.
@@ -82,7 +83,7 @@ struct WindowCounter {
     /// The intervals between arrivals per second of their sum: n arrivals span n - 1 intervals.
     var meanRate: Double {
         guard let first, let last = recent.last, total > 1, last > first else { return 0 }
-        return Double(total - 1) / (last - first).seconds
+        return Double(total - 1) / (last - first).inSeconds
     }
 
     func count(at now: ContinuousClock.Instant) -> Int {

@@ -1,3 +1,4 @@
+import DurationUnits
 import ArgumentParser
 import DanCuConfig
 import Foundation
@@ -119,16 +120,12 @@ struct KafkaThroughput: AsyncParsableCommand {
     private func timed(_ body: () throws -> Void) throws -> Double {
         let start = ContinuousClock.now
         try body()
-        return Self.seconds(start.duration(to: .now))
+        return start.duration(to: .now).inSeconds
     }
 
     private func timedAsync(_ body: () async throws -> Void) async throws -> Double {
         let start = ContinuousClock.now
         try await body()
-        return Self.seconds(start.duration(to: .now))
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return start.duration(to: .now).inSeconds
     }
 }

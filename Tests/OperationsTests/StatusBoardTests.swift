@@ -1,3 +1,4 @@
+import Scheduling
 import DanCuContract
 import Foundation
 import Kafka

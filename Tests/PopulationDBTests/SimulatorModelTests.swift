@@ -1,3 +1,4 @@
+import DurationUnits
 import Testing
 
 @testable import PopulationSimulator
@@ -106,8 +107,8 @@ struct SimulatorModelTests {
         let model = LatencyModel(medianMs: median, p99Ms: p99)
         var generator = SplitMix64(seed: 42)
         let samples = (0..<20_000).map { _ in model.sample(using: &generator) }.sorted()
-        let observedMedian = samples[samples.count / 2].seconds * 1000
-        let observedP99 = samples[samples.count * 99 / 100].seconds * 1000
+        let observedMedian = samples[samples.count / 2].inMilliseconds
+        let observedP99 = samples[samples.count * 99 / 100].inMilliseconds
         #expect(abs(observedMedian - median) / median < 0.05)
         #expect(abs(observedP99 - p99) / p99 < 0.1)
     }

@@ -1,4 +1,5 @@
 import DanCuContract
+import DurationUnits
 import DequeModule
 import Foundation
 

@@ -57,7 +57,7 @@ public final class GatewayPipeline: Service {
             change(.portalQueueFull, paused: paused, partitions)
         }
         breaker.onStateChange { [self] state in
-            metrics.circuit(state: Self.circuitState(state))
+            metrics.circuit(state: state)
             if state == .open {
                 logger.warning("Circuit open: population database calls stop; request partitions paused")
                 scheduler.pause(until: scheduler.now.advanced(by: circuitCoolDown))
@@ -72,14 +72,6 @@ public final class GatewayPipeline: Service {
         }
         consumer.pause(toPause)
         consumer.resume(toResume)
-    }
-
-    private static func circuitState(_ state: Scheduling.CircuitState) -> Operations.CircuitState {
-        switch state {
-        case .closed: .closed
-        case .open: .open
-        case .halfOpen: .halfOpen
-        }
     }
 
     /// Runs until graceful shutdown: then stops fetching, lets in-flight work finish within `shutdownTimeout`,

@@ -1,3 +1,5 @@
+import DurationUnits
+
 /// Exponential backoff with full jitter, bounded by a cap, honouring `Retry-After`.
 struct RetryPolicy: Sendable {
     let base: Duration
@@ -22,14 +24,10 @@ struct RetryPolicy: Sendable {
         guard attemptsMade < attempts else { return nil }
         // base * 2^(n-1), computed in seconds so that large attempt counts saturate at the cap instead of overflowing.
         let exponent = Double(max(0, attemptsMade - 1))
-        let ceilingSeconds = min(Self.seconds(cap), Self.seconds(base) * Double.pow2(exponent))
+        let ceilingSeconds = min(cap.inSeconds, base.inSeconds * Double.pow2(exponent))
         let jittered = Duration.seconds(ceilingSeconds * min(max(unitRandom, 0), 1))
         guard let retryAfter else { return jittered }
         return max(jittered, retryAfter)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

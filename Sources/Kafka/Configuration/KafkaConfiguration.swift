@@ -1,3 +1,4 @@
+import DurationUnits
 import DanCuConfig
 
 /// The `kafka` section: how the gateway reaches Kafka. Typed keys cover the common settings; any other
@@ -133,7 +134,7 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
             "bootstrap.servers": servers.joined(separator: ","),
             "client.id": clientId,
             "security.protocol": securityProtocol.rawValue,
-            "statistics.interval.ms": String(Int(statisticsInterval.seconds * 1000)),
+            "statistics.interval.ms": String(Int(statisticsInterval.duration.inMilliseconds)),
         ]
         result.merge(securityProperties) { _, security in security }
         result.merge(properties) { _, explicit in explicit }
@@ -148,7 +149,7 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
             "enable.idempotence": "true",
             "acks": "all",
             "linger.ms": linger.millisecondsText,
-            "message.timeout.ms": String(Int(deliveryTimeout.seconds * 1000)),
+            "message.timeout.ms": String(Int(deliveryTimeout.duration.inMilliseconds)),
             // Measured with Debian's librdkafka 2.0.2: with its default of five in flight, the gateway's outcome
             // and audit records were acknowledged 7-30 ms after they were handed over, while the broker answered
             // each request within a millisecond; with one, 99% within 3 ms (BENCHMARKS.md, the pipeline). Every
@@ -168,8 +169,8 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
             "enable.auto.offset.store": "false",
             "auto.offset.reset": autoOffsetReset.rawValue,
             "partition.assignment.strategy": assignmentStrategy.rawValue,
-            "session.timeout.ms": String(Int(sessionTimeout.seconds * 1000)),
-            "fetch.wait.max.ms": String(max(1, Int((fetchWait.seconds * 1000).rounded()))),
+            "session.timeout.ms": String(Int(sessionTimeout.duration.inMilliseconds)),
+            "fetch.wait.max.ms": String(max(1, Int(fetchWait.duration.inMilliseconds.rounded()))),
             // Without it a regex subscription would not see a new province's topic for 5 minutes.
             "topic.metadata.refresh.interval.ms": "10000",
         ]) { explicit, _ in explicit }

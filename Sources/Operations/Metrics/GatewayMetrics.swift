@@ -1,3 +1,5 @@
+import Scheduling
+import DurationUnits
 import DanCuConfig
 import DanCuContract
 import Kafka
@@ -157,7 +159,7 @@ public final class GatewayMetrics: Sendable {
     /// An outcome published back to its portal; `endToEnd` runs from the request's arrival.
     public func outcomePublished(portal: String, status: OutcomeStatus, source: OutcomeSource, endToEnd: Duration) {
         counter(Name.outcomes, [("portal", portal), ("status", status.rawValue), ("source", source.rawValue)]).increment()
-        timer(Name.endToEndLatency).recordNanoseconds(Self.nanoseconds(endToEnd))
+        timer(Name.endToEndLatency).recordNanoseconds(endToEnd.inNanoseconds)
         let second = currentSecond()
         board.withLock {
             $0.outcomePublished(portal: portal, status: status, source: source, endToEnd: endToEnd, at: second)
@@ -167,7 +169,7 @@ public final class GatewayMetrics: Sendable {
     /// The gateway's own part of a request's latency: from reading it to the outcome's acknowledgement,
     /// less the time spent in population-database exchanges (queueing for the quota and retry back-off count).
     public func gatewayOverhead(_ duration: Duration) {
-        timer(Name.overhead).recordNanoseconds(Self.nanoseconds(max(.zero, duration)))
+        timer(Name.overhead).recordNanoseconds(max(.zero, duration).inNanoseconds)
     }
 
     /// One population-database call; `httpStatus` is nil when no response came (timeout, connection refused).
@@ -177,7 +179,7 @@ public final class GatewayMetrics: Sendable {
                 ("outcome", outcome.rawValue),
             ]).increment()
         timer(Name.upstreamLatency, [("operation", operation)])
-            .recordNanoseconds(Self.nanoseconds(latency))
+            .recordNanoseconds(latency.inNanoseconds)
         let second = currentSecond()
         board.withLock { $0.upstreamCall(httpStatus: httpStatus, outcome: outcome, latency: latency, at: second) }
     }
@@ -308,7 +310,7 @@ public final class GatewayMetrics: Sendable {
     public var status: GatewayStatus {
         let now = elapsed()
         let second = Self.wholeSeconds(now)
-        let uptime = Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18
+        let uptime = now.inSeconds
         return board.withLock { $0.status(at: second, uptimeSeconds: uptime, portalNames: portalNames) }
     }
 
@@ -372,8 +374,4 @@ public final class GatewayMetrics: Sendable {
     private func currentSecond() -> Int64 { Self.wholeSeconds(elapsed()) }
 
     private static func wholeSeconds(_ duration: Duration) -> Int64 { max(0, duration.components.seconds) }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-    }
 }

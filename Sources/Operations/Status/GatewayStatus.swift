@@ -1,3 +1,5 @@
+import Scheduling
+
 /// A snapshot of the gateway for `/status`, the dashboard and scripts. Rates are averaged over the last
 /// `rateWindowSeconds` complete seconds, mixes and percentiles over the last `windowSeconds`; totals count
 /// since start. Carries portal ids and counts only, never anything about a citizen.

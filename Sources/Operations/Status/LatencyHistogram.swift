@@ -1,3 +1,4 @@
+import DurationUnits
 import Foundation
 
 /// Latencies counted in logarithmic bins, so that a minute of traffic at any rate costs a few hundred
@@ -34,7 +35,7 @@ struct LatencyHistogram: Sendable, Hashable {
     }
 
     private static func bin(of latency: Duration) -> Int {
-        let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+        let seconds = latency.inSeconds
         guard seconds > smallestSeconds else { return 0 }
         return Int((log(seconds / smallestSeconds) / logGrowth).rounded(.up))
     }

@@ -1,3 +1,5 @@
+import Scheduling
+import DurationUnits
 import DanCuContract
 import Kafka
 
@@ -218,14 +220,10 @@ struct StatusBoard: Sendable {
             let p99 = histogram.value(atQuantile: 0.99)
         else { return nil }
         return .init(
-            p50Milliseconds: milliseconds(p50),
-            p90Milliseconds: milliseconds(p90),
-            p99Milliseconds: milliseconds(p99),
+            p50Milliseconds: p50.inMilliseconds,
+            p90Milliseconds: p90.inMilliseconds,
+            p99Milliseconds: p99.inMilliseconds,
             samples: histogram.count
         )
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

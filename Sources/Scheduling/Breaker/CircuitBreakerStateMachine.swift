@@ -1,11 +1,21 @@
 /// The circuit breaker's states.
-public enum CircuitState: String, Sendable, Hashable, CaseIterable {
+/// Its raw value is what `/status` shows; `gaugeValue` is what `dancu_circuit_state` shows.
+public enum CircuitState: String, Sendable, Hashable, Codable, CaseIterable {
     /// Calls go through; outcomes are counted.
     case closed
     /// No calls until the cool-down has passed.
     case open
     /// A few probe calls go through; their success closes the breaker, a failure opens it again.
-    case halfOpen = "half-open"
+    case halfOpen = "half_open"
+
+    /// 0 closed, 1 half-open, 2 open: higher is worse, so an alert can say `> 0` or `== 2`.
+    public var gaugeValue: Int {
+        switch self {
+        case .closed: 0
+        case .halfOpen: 1
+        case .open: 2
+        }
+    }
 }
 
 /// The breaker's rules without clocks or I/O: methods take the time and return the state entered,

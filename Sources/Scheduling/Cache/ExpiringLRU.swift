@@ -1,3 +1,5 @@
+import DurationUnits
+
 /// A least-recently-used map whose entries also expire, bounded by entry count and by an estimate
 /// of their bytes. Nodes live in one array linked by indices, which keeps a million entries to a
 /// few allocations.
@@ -114,7 +116,6 @@ struct ExpiringLRU<Key: Hashable, Value> {
     }
 
     private static func nanoseconds(_ instant: SchedulingInstant) -> Int64 {
-        let (seconds, attoseconds) = instant.sinceStart.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        instant.sinceStart.inNanoseconds
     }
 }

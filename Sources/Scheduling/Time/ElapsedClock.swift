@@ -40,10 +40,3 @@ struct ElapsedClock: Sendable {
         try await sleeper(instant.sinceStart)
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a `Double`, for rates.
-    var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
