@@ -47,9 +47,8 @@ let package = Package(
         .target(
             name: "Kafka",
             dependencies: [
-                "DurationUnits",
                 "CRdKafka",
-                "DanCuConfig",
+                "DurationUnits",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -271,7 +270,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["DanCuConfig", .product(name: "Logging", package: "swift-log"), "Kafka"],
+            dependencies: [.product(name: "Logging", package: "swift-log"), "Kafka"],
             swiftSettings: strictSettings
         ),
         .testTarget(

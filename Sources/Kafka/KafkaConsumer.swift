@@ -31,7 +31,7 @@ public final class KafkaConsumer: Sendable {
     private let closed = Atomic<Bool>(false)
 
     /// - Parameter properties: librdkafka properties by name; `group.id` is required. Auto-commit and
-    ///   auto offset store are forced off. See `KafkaConfiguration.consumerClientProperties`.
+    ///   auto offset store are forced off. The gateway maps its `kafka` section to them in one place (`KafkaConfiguration`).
     public init(
         properties: [String: String],
         logger: Logger,

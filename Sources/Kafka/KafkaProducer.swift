@@ -21,7 +21,7 @@ public final class KafkaProducer: Sendable {
     private let topicHandles = Mutex<[String: SendableOpaquePointer]>([:])
 
     /// - Parameters:
-    ///   - properties: librdkafka properties by name; see `KafkaConfiguration.producerClientProperties`.
+    ///   - properties: librdkafka properties by name; the gateway maps its `kafka` section to them in one place (`KafkaConfiguration`).
     ///   - onStatistics: called on the poll thread with each statistics report.
     public init(
         properties: [String: String],

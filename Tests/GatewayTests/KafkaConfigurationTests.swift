@@ -1,4 +1,5 @@
 import DanCuConfig
+@testable import Gateway
 import Kafka
 import Testing
 
