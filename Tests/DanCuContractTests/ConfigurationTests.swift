@@ -10,7 +10,9 @@ import Testing
 
     @Test func shippedConfigurationLoadsAndIsConsistent() throws {
         let sections = try ContractSections.load(String(contentsOf: Self.shippedFile, encoding: .utf8))
-        let rules = try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+        let rules = try ContractRules(
+            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+        )
         #expect(rules.portals.map(\.id) == ["angiang", "haiduong", "hoabinh"])
         #expect(rules.portals.map(\.displayName) == ["An Giang", "Hải Dương", "Hòa Bình"])
         #expect(rules.requestTopics == ["dancu.requests.angiang", "dancu.requests.haiduong", "dancu.requests.hoabinh"])

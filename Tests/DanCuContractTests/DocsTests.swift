@@ -57,7 +57,9 @@ import Testing
     static func shippedRules() throws -> ContractRules {
         let yaml = try String(contentsOf: root.appending(path: "Config/gateway.yaml"), encoding: .utf8)
         let sections = try ContractSections.load(yaml)
-        return try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+        return try ContractRules(
+            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+        )
     }
 
     static func produce(_ request: String, portal: String, finish: Finish) throws -> Outcome {

@@ -25,8 +25,11 @@ enum Fixture {
         fields: [.fullName, .idNumber, .dateOfBirth]
     )
 
-    static func rules(procedures: [ProcedureConfiguration] = [birthRegistration, fallback]) throws -> ContractRules {
-        try ContractRules(portals: portals, procedures: procedures, policy: RequestPolicy())
+    static func rules(
+        procedures: [ProcedureConfiguration] = [birthRegistration, fallback],
+        settings: ContractSettings = ContractSettings()
+    ) throws -> ContractRules {
+        try ContractRules(portals: portals, procedures: procedures, policy: RequestPolicy(), settings: settings)
     }
 
     static var citizen: [String: Any] {

@@ -106,7 +106,7 @@ import Testing
             let sent = SentRequest(request.value)
             let written = try #require(sent.citizen["fullName"])
             let record = try #require(generator.population.citizen(idNumber: sent.citizen["idNumber"] ?? ""))
-            let normalized = try FullName.normalize(written).get()
+            let normalized = try FullName.normalize(written, tones: .traditional).get()
             #expect((normalized == record.fullName) == (request.expectation.kind == .correct))
             if written != record.fullName { messy += 1 }
         }

@@ -1,11 +1,11 @@
 import DanCuConfig
 import Foundation
 
-/// The contract sections (`portals`, `procedures`, `requests`) of a configuration file, read the
+/// The contract sections (`contract`, `portals`, `procedures`, `requests`) of a configuration file, read the
 /// gateway's way, so `dancu-load` knows what the gateway it tests will answer. Other top-level
 /// sections of a full gateway configuration are not the load tool's business and are skipped.
 public enum ContractFile {
-    public static let sectionNames: Set<String> = ["portals", "procedures", "requests"]
+    public static let sectionNames: Set<String> = ["contract", "portals", "procedures", "requests"]
 
     public static func rules(
         path: String,
@@ -21,7 +21,12 @@ public enum ContractFile {
             )
         }
         let sections = try self.sections(yaml: text, environment: environment)
-        return try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+        return try ContractRules(
+            portals: sections.portals,
+            procedures: sections.procedures,
+            policy: sections.requests,
+            settings: sections.contract
+        )
     }
 
     /// The block-style top-level sections named in `sectionNames`, with everything else dropped.
@@ -47,9 +52,10 @@ public enum ContractFile {
         public var portals: [PortalConfiguration]
         public var procedures: [ProcedureConfiguration]
         public var requests: RequestPolicy
+        public var contract: ContractSettings
 
         private enum CodingKeys: String, CodingKey {
-            case portals, procedures, requests
+            case contract, portals, procedures, requests
         }
 
         public init(from decoder: any Decoder) throws {
@@ -57,6 +63,7 @@ public enum ContractFile {
             portals = section.value(.portals, default: [])
             procedures = section.value(.procedures, default: [])
             requests = section.value(.requests, default: RequestPolicy())
+            contract = section.value(.contract, default: ContractSettings())
         }
     }
 }

@@ -6,6 +6,7 @@ public struct ContractRules: Sendable {
     public let portals: [PortalConfiguration]
     public let procedures: [ProcedureConfiguration]
     public let policy: RequestPolicy
+    public let settings: ContractSettings
     private let portalsByRequestTopic: [String: PortalConfiguration]
     private let portalsById: [String: PortalConfiguration]
     private let proceduresByCode: [String: ProcedureConfiguration]
@@ -14,7 +15,8 @@ public struct ContractRules: Sendable {
     public init(
         portals: [PortalConfiguration],
         procedures: [ProcedureConfiguration],
-        policy: RequestPolicy
+        policy: RequestPolicy,
+        settings: ContractSettings = ContractSettings()
     ) throws(ContractConfigurationError) {
         var problems: [String] = []
         var portalsById: [String: PortalConfiguration] = [:]
@@ -68,6 +70,7 @@ public struct ContractRules: Sendable {
         self.portals = portals
         self.procedures = procedures
         self.policy = policy
+        self.settings = settings
         self.portalsById = portalsById
         self.proceduresByCode = proceduresByCode
         portalsByRequestTopic = Dictionary(

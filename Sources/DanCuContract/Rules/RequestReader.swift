@@ -151,7 +151,7 @@ struct RequestReader {
             report(RequestKey.portal, .wrongType, "Phải là chuỗi ký tự.")
             return
         }
-        if claimed != portal.id {
+        if claimed.trimmingBlanks != portal.id {
             report(
                 RequestKey.portal,
                 .portalMismatch,
@@ -175,8 +175,8 @@ struct RequestReader {
             object[RequestKey.Citizen.fullName],
             at: "\(path).\(RequestKey.Citizen.fullName)",
             required: true
-        ) {
-            FullName.normalize($0)
+        ) { [tones = rules.settings.names.tonePlacement] in
+            FullName.normalize($0, tones: tones)
         }
         let idNumberPath = "\(path).\(RequestKey.Citizen.idNumber)"
         let idNumber = check(object[RequestKey.Citizen.idNumber], at: idNumberPath, required: true) { raw in
@@ -265,7 +265,7 @@ struct RequestReader {
         var requested = Set<CitizenField>()
         for (index, item) in items.enumerated() {
             let itemPath = "\(path)[\(index)]"
-            guard let field = item.string.flatMap(CitizenField.init(rawValue:)) else {
+            guard let field = item.string.map(\.trimmingBlanks).flatMap(CitizenField.init(rawValue:)) else {
                 report(itemPath, .unknownValue, "Không phải tên trường thông tin công dân.")
                 continue
             }
@@ -312,7 +312,7 @@ struct RequestReader {
             report(path, .wrongType, "Phải là chuỗi ký tự.")
             return nil
         }
-        switch validate(text) {
+        switch validate(text.trimmingBlanks) {
         case .success(let checked):
             return checked
         case .failure(let issue):
@@ -334,7 +334,7 @@ struct RequestReader {
             report(path, .wrongType, "Phải là chuỗi ký tự.")
             return nil
         }
-        guard let parsed = T(rawValue: text) else {
+        guard let parsed = T(rawValue: text.trimmingBlanks) else {
             let accepted = T.allCases.map(\.rawValue).joined(separator: ", ")
             report(path, .unknownValue, "Giá trị được chấp nhận: \(accepted).")
             return nil
