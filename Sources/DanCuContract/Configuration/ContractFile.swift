@@ -23,10 +23,33 @@ public enum ContractFile {
         let sections = try self.sections(yaml: text, environment: environment)
         return try ContractRules(
             portals: sections.portals,
-            procedures: sections.procedures,
+            procedures: procedures(listed: sections.procedures, settings: sections.contract, configurationPath: path),
             policy: sections.requests,
             settings: sections.contract
         )
+    }
+
+    /// The `procedures` list and, after it, the catalogue file the settings name (a relative path is read
+    /// from the folder of the configuration file at `configurationPath`, or the working directory).
+    public static func procedures(
+        listed: [ProcedureConfiguration],
+        settings: ContractSettings,
+        configurationPath: String?
+    ) throws(ConfigurationError) -> [ProcedureConfiguration] {
+        guard let file = settings.procedureCatalogue else { return listed }
+        let folder = configurationPath.map { URL(filePath: $0).deletingLastPathComponent() }
+        let path = file.hasPrefix("/") ? file : folder.map { $0.appending(path: file).path } ?? file
+        let catalogue = try ProcedureCatalogue.load(path: path)
+        let listedCodes = Set(listed.map(\.code))
+        let doubled = catalogue.map(\.code).filter(listedCodes.contains)
+        guard doubled.isEmpty else {
+            throw ConfigurationError(
+                issues: doubled.map {
+                    .init(key: ProcedureCatalogue.key, message: "\($0) is listed both in procedures and in \(file)")
+                }
+            )
+        }
+        return listed + catalogue
     }
 
     /// The block-style top-level sections named in `sectionNames`, with everything else dropped.

@@ -5,23 +5,29 @@ public struct ContractSettings: Sendable, Hashable, Codable {
     /// How names are written before they reach the population database or the cache.
     /// Default: see `NameSettings`.
     public var names: NameSettings
+    /// A CSV file with the province's procedure catalogue (columns code, name, fields), added to the
+    /// `procedures` list; a relative path is read from the configuration file's folder.
+    /// Default: none
+    public var procedureCatalogue: String?
 
     public init() {
         self.init(names: NameSettings())
     }
 
-    public init(names: NameSettings) {
+    public init(names: NameSettings, procedureCatalogue: String? = nil) {
         self.names = names
+        self.procedureCatalogue = procedureCatalogue
     }
 
     private enum CodingKeys: String, CodingKey {
-        case names
+        case names, procedureCatalogue
     }
 
     public init(from decoder: any Decoder) throws {
         let section = try ConfigSection(decoder, keys: CodingKeys.self)
         let defaults = Self()
         names = section.value(.names, default: defaults.names)
+        procedureCatalogue = section.optional(.procedureCatalogue)
     }
 }
 

@@ -87,10 +87,18 @@ public struct GatewayConfiguration: Sendable, Codable {
         let configuration = try ConfigurationLoader.load(GatewayConfiguration.self, path: path, environment: environment)
         var issues: [ConfigurationError.Issue] = []
         var rules: ContractRules?
+        var procedures = configuration.procedures
+        do {
+            procedures = try ContractFile.procedures(
+                listed: configuration.procedures, settings: configuration.contract, configurationPath: path
+            )
+        } catch {
+            issues += error.issues
+        }
         do {
             rules = try ContractRules(
                 portals: configuration.portals,
-                procedures: configuration.procedures,
+                procedures: procedures,
                 policy: configuration.requests,
                 settings: configuration.contract
             )
