@@ -223,6 +223,34 @@ import Testing
         #expect(outcome.errorCodes == ["procedureCode:procedure_not_configured"])
     }
 
+    /// Elsewhere than in the clean-up, a lookup by CMND gets every allowed field but the CCCD, and asking
+    /// for it is refused.
+    @Test func lookupByCMNDLearnsTheCCCDOnlyInTheCleanUp() throws {
+        let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)
+        func decide(_ changes: [String: Any]) -> RequestDecision {
+            var citizen = Fixture.citizen
+            citizen["idNumber"] = "351234567"
+            let value = Fixture.json(Fixture.lookup, changes.merging(["citizen": citizen]) { $1 })
+            return rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt)
+        }
+        #expect(decide([:]).request?.releasedFields == [.fullName, .ethnicity, .dateOfBirth, .permanentAddress])
+        let refused = try #require(decide(["fields": ["fullName", "idNumber"]]).outcome)
+        #expect(refused.status == .forbidden)
+        #expect(refused.errorCodes == ["fields[1]:field_not_allowed"])
+        #expect(decide(["procedureCode": Fixture.cleanup.code]).request?.releasedFields == [.idNumber, .legacyIdNumber])
+    }
+
+    @Test(arguments: [
+        (Fixture.cleanup.code, [Fixture.birthRegistration], "contract.cmndCleanupProcedure: 'VNEID-LAMSACH' is not a configured procedure"),
+        (Fixture.birthRegistration.code, [Fixture.fallback], "contract.cmndCleanupProcedure: '1.001193' is not a configured procedure"),
+        ("1.000656", [ProcedureConfiguration(code: "1.000656", name: "Đăng ký khai tử", fields: [.fullName])], "contract.cmndCleanupProcedure: procedure 1.000656 must allow idNumber"),
+    ])
+    func cleanUpProcedureMustBeConfiguredAndReleaseTheCCCD(code: String, procedures: [ProcedureConfiguration], problem: String) {
+        let settings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: code)
+        let error = #expect(throws: ContractConfigurationError.self) { try Fixture.rules(procedures: procedures, settings: settings) }
+        #expect(error?.problems == [problem])
+    }
+
     @Test func everyProblemIsReportedAtOnce() throws {
         let value = Array(
             """

@@ -25,6 +25,11 @@ enum Fixture {
         fields: [.fullName, .idNumber, .dateOfBirth]
     )
 
+    /// The VNeID account clean-up: lookups by CMND that may learn the CCCD.
+    static let cleanup = ProcedureConfiguration(code: "VNEID-LAMSACH", name: "Làm sạch tài khoản", fields: [.idNumber, .legacyIdNumber])
+
+    static let cleanupSettings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: cleanup.code)
+
     static func rules(
         procedures: [ProcedureConfiguration] = [birthRegistration, fallback],
         settings: ContractSettings = ContractSettings()

@@ -92,11 +92,27 @@ import Testing
         #expect(outcome.message.hasPrefix("[CSDLQGDC] Tra cứu thông tin trong CSDLQG về Dân cư thất bại."))
     }
 
+    /// Only the clean-up procedure learns the CCCD of a citizen looked up by CMND.
     @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
-        let request = try request(try dictionary(Fixture.json(Fixture.lookup, citizen: ["idNumber": "351234567"])))
-        let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
-        #expect(outcome.status == .found)
-        #expect(outcome.citizen?[.idNumber] == .text("089090001234"))
+        let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)
+        for (procedure, cccd) in [(Fixture.birthRegistration.code, nil), (Fixture.cleanup.code, ReleasedCitizen.Value.text("089090001234"))] {
+            let value = Fixture.json(Fixture.lookup.merging(["procedureCode": procedure]) { $1 }, citizen: ["idNumber": "351234567"])
+            let request = try #require(rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).request)
+            let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+            #expect(outcome.status == .found)
+            #expect(outcome.citizen?[.idNumber] == cccd, "\(procedure)")
+        }
+    }
+
+    /// A link releases what the portal sent: the year it gave, not the record's full date.
+    @Test func linkReleasesNothingTheRequestDidNotCarry() throws {
+        let request = try request(try dictionary(Fixture.json(Fixture.link, citizen: ["dateOfBirth": "1990", "fullName": "trần quang khương"])))
+        #expect(request.citizen.dateOfBirth == .yearOnly(1990))
+        let found = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(found.citizen?[.dateOfBirth] == .text("1990"))
+        #expect(found.citizen?[.fullName] == .text("TRẦN QUANG KHƯƠNG"))
+        #expect(found.citizen?[.legacyIdNumber] == .text("351234567"))
+        #expect(found.citizen?[.gender] == nil)
     }
 
     @Test func linkIsFoundOnlyWhenTheCMNDIsOnThatCCCDsRecord() throws {

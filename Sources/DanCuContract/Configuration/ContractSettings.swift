@@ -9,18 +9,23 @@ public struct ContractSettings: Sendable, Hashable, Codable {
     /// `procedures` list; a relative path is read from the configuration file's folder.
     /// Default: none
     public var procedureCatalogue: String?
+    /// The account clean-up procedure (CMND → CCCD for VNeID): the only one whose lookups by a 9-digit CMND
+    /// may release `idNumber`, the CCCD the portal does not hold yet. It must be a configured procedure.
+    /// Default: none (a lookup by CMND never releases the CCCD)
+    public var cmndCleanupProcedure: String?
 
     public init() {
         self.init(names: NameSettings())
     }
 
-    public init(names: NameSettings, procedureCatalogue: String? = nil) {
+    public init(names: NameSettings, procedureCatalogue: String? = nil, cmndCleanupProcedure: String? = nil) {
         self.names = names
         self.procedureCatalogue = procedureCatalogue
+        self.cmndCleanupProcedure = cmndCleanupProcedure
     }
 
     private enum CodingKeys: String, CodingKey {
-        case names, procedureCatalogue
+        case names, procedureCatalogue, cmndCleanupProcedure
     }
 
     public init(from decoder: any Decoder) throws {
@@ -28,6 +33,7 @@ public struct ContractSettings: Sendable, Hashable, Codable {
         let defaults = Self()
         names = section.value(.names, default: defaults.names)
         procedureCatalogue = section.optional(.procedureCatalogue)
+        cmndCleanupProcedure = section.optional(.cmndCleanupProcedure)
     }
 }
 

@@ -114,7 +114,7 @@ extension ValidatedRequest {
                 )
             }
         var outcome = outcome(.found, message, source: source, attempts: attempts, completedAt: completedAt)
-        outcome.citizen = ReleasedCitizen(record, releasing: releasedFields)
+        outcome.citizen = ReleasedCitizen(type == .link ? echoingRequest(record) : record, releasing: releasedFields)
         return outcome
     }
 
@@ -164,6 +164,15 @@ extension ValidatedRequest {
             }
         outcome.errors = errors
         return outcome
+    }
+
+    /// A link confirms that the numbers belong together; it releases what the portal sent, not what the
+    /// record adds (a full date of birth where the portal gave the year, the record's spelling of the name).
+    private func echoingRequest(_ record: CitizenRecord) -> CitizenRecord {
+        var echoed = record
+        echoed.fullName = citizen.fullName
+        echoed.dateOfBirth = citizen.dateOfBirth
+        return echoed
     }
 
     private func belongsToRequestedCitizen(_ record: CitizenRecord) -> Bool {

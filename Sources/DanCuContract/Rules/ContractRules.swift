@@ -48,6 +48,13 @@ public struct ContractRules: Sendable {
             }
             proceduresByCode[procedure.code] = proceduresByCode[procedure.code] ?? procedure
         }
+        if let cleanup = settings.cmndCleanupProcedure {
+            if proceduresByCode[cleanup] == nil {
+                problems.append("contract.cmndCleanupProcedure: '\(cleanup)' is not a configured procedure")
+            } else if proceduresByCode[cleanup]?.fields.contains(.idNumber) != true {
+                problems.append("contract.cmndCleanupProcedure: procedure \(cleanup) must allow idNumber")
+            }
+        }
         let topics = policy.topics
         for text in [topics.requestPrefix, topics.outcomePrefix, topics.deadLetter]
         where !TopicNames.isValidTopicText(text) {

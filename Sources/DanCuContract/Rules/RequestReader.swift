@@ -87,7 +87,12 @@ struct RequestReader {
         let citizen = readCitizen(object[RequestKey.citizen], type: type)
         let legacyIdNumber = readLegacyIdNumber(object[RequestKey.legacyIdNumber], type: type)
         let procedureCode = readProcedureCode(object[RequestKey.procedureCode], type: type)
-        let releasedFields = readReleasedFields(object[RequestKey.fields], type: type, procedureCode: procedureCode)
+        let releasedFields = readReleasedFields(
+            object[RequestKey.fields],
+            type: type,
+            procedureCode: procedureCode,
+            byLegacyNumber: citizen.map { $0.idNumber.utf8.count == IdNumber.cmndLength } ?? false
+        )
         let officerId = readOfficerId(object[RequestKey.officerId])
         let requestedAt = timestamp(object[RequestKey.requestedAt], at: RequestKey.requestedAt)
         let deadline = timestamp(object[RequestKey.deadline], at: RequestKey.deadline)
@@ -233,7 +238,8 @@ struct RequestReader {
     private mutating func readReleasedFields(
         _ value: JSONValue?,
         type: RequestType?,
-        procedureCode: String?
+        procedureCode: String?,
+        byLegacyNumber: Bool
     ) -> [CitizenField] {
         let path = RequestKey.fields
         switch type {
@@ -254,7 +260,11 @@ struct RequestReader {
                 "Thủ tục \(procedureCode) chưa được cấu hình để tra cứu thông tin công dân."
             )
         }
-        guard let value else { return (procedure?.fields ?? []).sorted() }
+        // A lookup by CMND gets the CCCD only for the clean-up procedure: elsewhere the portal learns no
+        // number it did not already hold.
+        let withholdsCCCD = byLegacyNumber && procedure != nil && procedure?.code != rules.settings.cmndCleanupProcedure
+        let allowed = (procedure?.fields ?? []).filter { !(withholdsCCCD && $0 == .idNumber) }
+        guard let value else { return allowed.sorted() }
         guard let items = value.array else {
             report(path, .wrongType, "Phải là một danh sách tên trường.")
             return []
@@ -274,6 +284,12 @@ struct RequestReader {
                     itemPath,
                     .fieldNotAllowed,
                     "Thủ tục \(procedure.code) không được phép nhận trường \(field.rawValue)."
+                )
+            } else if procedure != nil, !allowed.contains(field) {
+                report(
+                    itemPath,
+                    .fieldNotAllowed,
+                    "Tra cứu bằng số CMND chỉ nhận được số CCCD với thủ tục làm sạch tài khoản."
                 )
             }
             requested.insert(field)
