@@ -175,7 +175,7 @@ import Testing
         (Fixture.json(Fixture.lookup, ["fields": ["fullName", "email"]]), "invalid_request", ["fields[1]:unknown_value"]),
         (Fixture.json(Fixture.lookup, ["fields": []]), "invalid_request", ["fields:empty"]),
         (Fixture.json(Fixture.lookup, ["fields": "fullName"]), "invalid_request", ["fields:wrong_type"]),
-        (Fixture.json(Fixture.verify, ["fields": ["fullName"]]), "invalid_request", ["fields:not_applicable"]),
+        (Fixture.json(Fixture.link, ["fields": ["fullName"]]), "invalid_request", ["fields:not_applicable"]),
         // Link.
         (Fixture.json(Fixture.link, removing: ["legacyIdNumber"]), "invalid_request", ["legacyIdNumber:missing"]),
         (Fixture.json(Fixture.link, ["legacyIdNumber": "089090001234"]), "invalid_request", ["legacyIdNumber:invalid_format"]),
@@ -249,6 +249,24 @@ import Testing
         let settings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: code)
         let error = #expect(throws: ContractConfigurationError.self) { try Fixture.rules(procedures: procedures, settings: settings) }
         #expect(error?.problems == [problem])
+    }
+
+    /// A verify may fill the form: the fields it names, under its procedure's limits, as a lookup would get.
+    /// Without fields it stays a yes or no, needing no record.
+    @Test func verifyFillsOnlyTheFieldsItNames() throws {
+        let plain = try #require(decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193"])).request)
+        #expect(plain.releasedFields.isEmpty && !plain.needsRecord)
+        let filling = try #require(
+            decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]])).request
+        )
+        #expect(filling.releasedFields == [.fullName, .ethnicity] && filling.needsRecord)
+        let withoutProcedure = try #require(decide(Fixture.json(Fixture.verify, ["fields": ["fullName"]])).outcome)
+        #expect(withoutProcedure.errorCodes == ["procedureCode:missing"])
+        let overreaching = try #require(
+            decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193", "fields": ["religion"]])).outcome
+        )
+        #expect(overreaching.status == .forbidden)
+        #expect(overreaching.errorCodes == ["fields[0]:field_not_allowed"])
     }
 
     @Test func everyProblemIsReportedAtOnce() throws {

@@ -92,6 +92,19 @@ import Testing
         #expect(outcome.message.hasPrefix("[CSDLQGDC] Tra cứu thông tin trong CSDLQG về Dân cư thất bại."))
     }
 
+    /// A verify that fills the form is `verified` with the fields it named; one of another citizen's record is
+    /// `not_verified`.
+    @Test func verifyThatFillsReleasesItsFields() throws {
+        let request = try request(Fixture.verify.merging(["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]]) { $1 })
+        let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(outcome.status == .verified)
+        #expect(outcome.citizen == ReleasedCitizen(Self.record, releasing: [.fullName, .ethnicity]))
+        var someoneElse = Self.record
+        someoneElse.idNumber = "089090009999"
+        let other = request.found(someoneElse, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(other.status == .notVerified && other.citizen == nil)
+    }
+
     /// Only the clean-up procedure learns the CCCD of a citizen looked up by CMND.
     @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
         let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)

@@ -188,7 +188,8 @@ extension Generate {
             case .query(let request):
                 #expect(request.deadline > request.receivedAt)
                 #expect(FullName.normalize(request.citizen.fullName, tones: .traditional) == .success(request.citizen.fullName))
-                #expect(request.type == .lookup || request.releasedFields.allSatisfy { [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth].contains($0) })
+                #expect(request.type != .link || request.releasedFields == [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth])
+                #expect(request.procedureCode != nil || request.releasedFields.isEmpty || request.type == .link, "fields only under a procedure")
             }
         }
     }

@@ -86,7 +86,11 @@ struct RequestReader {
             enumeration(object[RequestKey.channel], at: RequestKey.channel, required: false) ?? .online
         let citizen = readCitizen(object[RequestKey.citizen], type: type)
         let legacyIdNumber = readLegacyIdNumber(object[RequestKey.legacyIdNumber], type: type)
-        let procedureCode = readProcedureCode(object[RequestKey.procedureCode], type: type)
+        let procedureCode = readProcedureCode(
+            object[RequestKey.procedureCode],
+            type: type,
+            fieldsGiven: object[RequestKey.fields] != nil
+        )
         let releasedFields = readReleasedFields(
             object[RequestKey.fields],
             type: type,
@@ -215,11 +219,13 @@ struct RequestReader {
         return check(value, at: path) { IdNumber.check($0, digits: IdNumber.cmndLength, label: "Số CMND") }
     }
 
-    private mutating func readProcedureCode(_ value: JSONValue?, type: RequestType?) -> String? {
+    private mutating func readProcedureCode(_ value: JSONValue?, type: RequestType?, fieldsGiven: Bool) -> String? {
         let path = RequestKey.procedureCode
         guard value != nil else {
             if type == .lookup {
                 report(path, .missing, "Yêu cầu tra cứu cần mã thủ tục hành chính.")
+            } else if type == .verify, fieldsGiven {
+                report(path, .missing, "Yêu cầu xác thực kèm danh sách trường cần mã thủ tục hành chính.")
             }
             return nil
         }
@@ -245,11 +251,13 @@ struct RequestReader {
         switch type {
         case .lookup:
             break
+        case .verify:
+            // A verify fills the form only with the fields it names; without them it is a yes or no.
+            guard value != nil else { return [] }
         case .link:
-            if value != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup.") }
+            if value != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup và verify.") }
             return Self.linkFields
-        case .verify, nil:
-            if value != nil, type != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup.") }
+        case nil:
             return []
         }
         let procedure = procedureCode.flatMap(rules.procedure(forCode:))
