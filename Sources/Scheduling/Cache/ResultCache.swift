@@ -210,33 +210,26 @@ public final class ResultCache: Sendable {
             result = .failure(error)
         }
         let waiting = state.withLock { state in
-            if case .success(let answer) = result {
-                let now = clock.now
-                let key = pending.key
-                switch answer {
+            if case .success(let fresh) = result {
+                let answer: Answer
+                var recordBytes = 0
+                switch fresh {
                 case .found(let record):
                     let compact = CompactRecord(record, table: &state.sharedStrings)
-                    state.entries.insert(
-                        .found(compact),
-                        for: key,
-                        bytes: Self.entryOverheadBytes + compact.bytes.count,
-                        expires: now.advanced(by: configuration.foundTTL.duration)
-                    )
+                    answer = .found(compact)
+                    recordBytes = compact.bytes.count
                 case .matched:
-                    state.entries.insert(
-                        .matched,
-                        for: key,
-                        bytes: Self.entryOverheadBytes,
-                        expires: now.advanced(by: configuration.foundTTL.duration)
-                    )
+                    answer = .matched
                 case .notFound:
-                    state.entries.insert(
-                        .notFound,
-                        for: key,
-                        bytes: Self.entryOverheadBytes,
-                        expires: now.advanced(by: configuration.notFoundTTL.duration)
-                    )
+                    answer = .notFound
                 }
+                let ttl = fresh.isMatch ? configuration.foundTTL : configuration.notFoundTTL
+                state.entries.insert(
+                    answer,
+                    for: pending.key,
+                    bytes: Self.entryOverheadBytes + recordBytes,
+                    expires: clock.now.advanced(by: ttl.duration)
+                )
             }
             state.releaseRemoved()
             return state.loading.removeValue(forKey: pending) ?? []
