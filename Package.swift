@@ -282,6 +282,8 @@ let package = Package(
             name: "DanCuContractTests",
             dependencies: ["DanCuConfig", 
                 "DanCuContract",
+                // The cache key is part of what name normalisation must keep equal (PropertyTests).
+                "Scheduling",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             // Checks Docs/ against the JSON Schemas; run by DocsTests with python3.

@@ -3,11 +3,14 @@ import Foundation
 import PopulationDB
 import SyntheticPopulation
 
-/// The database's matching rule: the ID must exist, the name must be equal after NFC, case
-/// folding and whitespace collapsing (diacritics matter: `Lê` is not `Le`), and the date of birth
-/// must match on the full date, or on the year when only the year is given.
+/// The database's matching rule, as strict as a real registry's: the ID must exist, the name must be the
+/// stored text exactly (uppercase NFC, single spaces, tones in the registry's convention: `Thủy` and
+/// `THUỶ` are not `THỦY`), and the date of birth must match on the full date, or on the year when only the
+/// year is given. Writing names the registry's way is the gateway's job, not the registry's.
 struct CitizenMatcher: Sendable {
     let population: SyntheticPopulation
+    /// The convention the registry stores names in.
+    let tones: TonePlacement
 
     func match(_ query: PopulationQuery) -> CitizenRecord? {
         let candidate: CitizenRecord? =
@@ -16,16 +19,9 @@ struct CitizenMatcher: Sendable {
             case .legacyIdentityCard: population.citizen(legacyIdNumber: query.idNumber)
             case nil: nil
             }
-        guard let candidate,
-            Self.comparableName(candidate.fullName) == Self.comparableName(query.fullName),
-            candidate.dateOfBirth.matches(query.dateOfBirth)
-        else { return nil }
+        guard var candidate else { return nil }
+        candidate.fullName = tones.placingTones(in: candidate.fullName)
+        guard candidate.fullName == query.fullName, candidate.dateOfBirth.matches(query.dateOfBirth) else { return nil }
         return candidate
-    }
-
-    static func comparableName(_ name: String) -> String {
-        name.precomposedStringWithCanonicalMapping.lowercased()
-            .split(whereSeparator: \.isWhitespace)
-            .joined(separator: " ")
     }
 }

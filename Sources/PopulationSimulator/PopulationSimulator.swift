@@ -61,7 +61,7 @@ public final class PopulationSimulator: Sendable {
         self.epochMilliseconds = epochMilliseconds
         self.now = now
         population = SyntheticPopulation(seed: configuration.seed, size: configuration.citizens)
-        matcher = CitizenMatcher(population: population)
+        matcher = CitizenMatcher(population: population, tones: configuration.tonePlacement)
         state = Mutex(State(faults: configuration.initialFaults))
     }
 

@@ -1,3 +1,5 @@
+public import DanCuContract
+
 /// How the simulator starts: where it listens, which population it serves, whom it trusts, and
 /// the initial faults (changeable at runtime through `/_sim/faults`).
 public struct SimulatorConfiguration: Sendable {
@@ -34,6 +36,9 @@ public struct SimulatorConfiguration: Sendable {
     /// HTTPS instead of plain HTTP, with client certificates required when it names a client CA.
     /// Default: `nil` (plain HTTP)
     public var tls: SimulatorTLS?
+    /// How the registry writes names: it stores them with tones in this convention and compares names
+    /// as exact text. Default: `.traditional`
+    public var tonePlacement: TonePlacement
 
     public init(
         host: String = "127.0.0.1",
@@ -50,7 +55,8 @@ public struct SimulatorConfiguration: Sendable {
         timeoutRate: Double = 0,
         hangLimit: Duration = .seconds(120),
         maximumClockSkew: Duration = .seconds(300),
-        tls: SimulatorTLS? = nil
+        tls: SimulatorTLS? = nil,
+        tonePlacement: TonePlacement = .traditional
     ) {
         self.host = host
         self.port = port
@@ -67,6 +73,7 @@ public struct SimulatorConfiguration: Sendable {
         self.hangLimit = hangLimit
         self.maximumClockSkew = maximumClockSkew
         self.tls = tls
+        self.tonePlacement = tonePlacement
     }
 
     /// The faults the simulator starts with.

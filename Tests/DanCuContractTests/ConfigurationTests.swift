@@ -10,15 +10,35 @@ import Testing
 
     @Test func shippedConfigurationLoadsAndIsConsistent() throws {
         let sections = try ContractSections.load(String(contentsOf: Self.shippedFile, encoding: .utf8))
-        let rules = try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+        let rules = try ContractRules(
+            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+        )
         #expect(rules.portals.map(\.id) == ["angiang", "haiduong", "hoabinh"])
         #expect(rules.portals.map(\.displayName) == ["An Giang", "Hải Dương", "Hòa Bình"])
         #expect(rules.requestTopics == ["dancu.requests.angiang", "dancu.requests.haiduong", "dancu.requests.hoabinh"])
         #expect(rules.portal(forRequestTopic: "dancu.requests.haiduong").map(rules.outcomeTopic(for:)) == "dancu.outcomes.haiduong")
         #expect(rules.deadLetterTopic == "dancu.deadletter")
-        #expect(rules.procedure(forCode: "unlisted")?.code == ProcedureConfiguration.defaultCode)
+        #expect(rules.procedure(forCode: "unlisted") == nil, "no procedure receives data by default")
         #expect(sections.requests == RequestPolicy(), "the file spells out the defaults")
         #expect(sections.procedures.count >= 4)
+    }
+
+    /// The shipped file keeps no catch-all: a procedure nobody configured receives nothing.
+    @Test func shippedConfigurationRefusesUnlistedProcedures() throws {
+        let sections = try ContractSections.load(String(contentsOf: Self.shippedFile, encoding: .utf8))
+        let rules = try ContractRules(
+            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+        )
+        #expect(!sections.procedures.contains { $0.code == ProcedureConfiguration.defaultCode })
+        let outcome = try #require(
+            rules.decide(
+                topic: Fixture.angiang,
+                value: Fixture.json(Fixture.lookup, ["procedureCode": "9.999999"]),
+                receivedAt: Fixture.receivedAt
+            ).outcome
+        )
+        #expect(outcome.status == .forbidden)
+        #expect(outcome.errorCodes == ["procedureCode:procedure_not_configured"])
     }
 
     @Test func defaultsApplyWhenKeysAreAbsent() throws {

@@ -175,7 +175,7 @@ import Testing
         (Fixture.json(Fixture.lookup, ["fields": ["fullName", "email"]]), "invalid_request", ["fields[1]:unknown_value"]),
         (Fixture.json(Fixture.lookup, ["fields": []]), "invalid_request", ["fields:empty"]),
         (Fixture.json(Fixture.lookup, ["fields": "fullName"]), "invalid_request", ["fields:wrong_type"]),
-        (Fixture.json(Fixture.verify, ["fields": ["fullName"]]), "invalid_request", ["fields:not_applicable"]),
+        (Fixture.json(Fixture.link, ["fields": ["fullName"]]), "invalid_request", ["fields:not_applicable"]),
         // Link.
         (Fixture.json(Fixture.link, removing: ["legacyIdNumber"]), "invalid_request", ["legacyIdNumber:missing"]),
         (Fixture.json(Fixture.link, ["legacyIdNumber": "089090001234"]), "invalid_request", ["legacyIdNumber:invalid_format"]),
@@ -221,6 +221,52 @@ import Testing
         let outcome = try #require(strict.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).outcome)
         #expect(outcome.status == .forbidden)
         #expect(outcome.errorCodes == ["procedureCode:procedure_not_configured"])
+    }
+
+    /// Elsewhere than in the clean-up, a lookup by CMND gets every allowed field but the CCCD, and asking
+    /// for it is refused.
+    @Test func lookupByCMNDLearnsTheCCCDOnlyInTheCleanUp() throws {
+        let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)
+        func decide(_ changes: [String: Any]) -> RequestDecision {
+            var citizen = Fixture.citizen
+            citizen["idNumber"] = "351234567"
+            let value = Fixture.json(Fixture.lookup, changes.merging(["citizen": citizen]) { $1 })
+            return rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt)
+        }
+        #expect(decide([:]).request?.releasedFields == [.fullName, .ethnicity, .dateOfBirth, .permanentAddress])
+        let refused = try #require(decide(["fields": ["fullName", "idNumber"]]).outcome)
+        #expect(refused.status == .forbidden)
+        #expect(refused.errorCodes == ["fields[1]:field_not_allowed"])
+        #expect(decide(["procedureCode": Fixture.cleanup.code]).request?.releasedFields == [.idNumber, .legacyIdNumber])
+    }
+
+    @Test(arguments: [
+        (Fixture.cleanup.code, [Fixture.birthRegistration], "contract.cmndCleanupProcedure: 'VNEID-LAMSACH' is not a configured procedure"),
+        (Fixture.birthRegistration.code, [Fixture.fallback], "contract.cmndCleanupProcedure: '1.001193' is not a configured procedure"),
+        ("1.000656", [ProcedureConfiguration(code: "1.000656", name: "Đăng ký khai tử", fields: [.fullName])], "contract.cmndCleanupProcedure: procedure 1.000656 must allow idNumber"),
+    ])
+    func cleanUpProcedureMustBeConfiguredAndReleaseTheCCCD(code: String, procedures: [ProcedureConfiguration], problem: String) {
+        let settings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: code)
+        let error = #expect(throws: ContractConfigurationError.self) { try Fixture.rules(procedures: procedures, settings: settings) }
+        #expect(error?.problems == [problem])
+    }
+
+    /// A verify may fill the form: the fields it names, under its procedure's limits, as a lookup would get.
+    /// Without fields it stays a yes or no, needing no record.
+    @Test func verifyFillsOnlyTheFieldsItNames() throws {
+        let plain = try #require(decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193"])).request)
+        #expect(plain.releasedFields.isEmpty && !plain.needsRecord)
+        let filling = try #require(
+            decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]])).request
+        )
+        #expect(filling.releasedFields == [.fullName, .ethnicity] && filling.needsRecord)
+        let withoutProcedure = try #require(decide(Fixture.json(Fixture.verify, ["fields": ["fullName"]])).outcome)
+        #expect(withoutProcedure.errorCodes == ["procedureCode:missing"])
+        let overreaching = try #require(
+            decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193", "fields": ["religion"]])).outcome
+        )
+        #expect(overreaching.status == .forbidden)
+        #expect(overreaching.errorCodes == ["fields[0]:field_not_allowed"])
     }
 
     @Test func everyProblemIsReportedAtOnce() throws {

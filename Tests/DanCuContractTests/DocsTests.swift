@@ -23,6 +23,7 @@ import Testing
         ("verify.request.json", "angiang", "verify-verified.outcome.json", .verified(true, .populationDb)),
         ("verify-year-only.request.json", "hoabinh", "verify-not-verified.outcome.json", .verified(false, .cache)),
         ("verify-contradiction.request.json", "angiang", "verify-contradiction.outcome.json", .validationAlone),
+        ("verify-fill.request.json", "hoabinh", "verify-fill.outcome.json", .found(verifyFillRecord, attempts: 1)),
         ("lookup.request.json", "haiduong", "lookup-found.outcome.json", .found(lookupRecord, attempts: 1)),
         ("lookup-forbidden.request.json", "haiduong", "lookup-forbidden.outcome.json", .validationAlone),
         ("link.request.json", "angiang", "link-found.outcome.json", .found(linkRecord, attempts: 2)),
@@ -46,6 +47,22 @@ import Testing
         )
     )
 
+    static let verifyFillRecord = CitizenRecord(
+        fullName: "BÙI THỊ HÒA",
+        idNumber: "017185000456",
+        gender: .female,
+        ethnicity: "Mường",
+        maritalStatus: "Chưa kết hôn",
+        dateOfBirth: .full(year: 1985, month: 3, day: 12),
+        permanentAddress: Address(
+            provinceCode: "17",
+            districtCode: "148",
+            wardCode: "04924",
+            detail: "XÓM MỚI, PHƯỜNG THỐNG NHẤT, THÀNH PHỐ HÒA BÌNH, HÒA BÌNH",
+            country: "VIỆT NAM"
+        )
+    )
+
     static let linkRecord = CitizenRecord(
         fullName: "NGUYỄN THỊ LAN",
         idNumber: "089175000321",
@@ -57,7 +74,9 @@ import Testing
     static func shippedRules() throws -> ContractRules {
         let yaml = try String(contentsOf: root.appending(path: "Config/gateway.yaml"), encoding: .utf8)
         let sections = try ContractSections.load(yaml)
-        return try ContractRules(portals: sections.portals, procedures: sections.procedures, policy: sections.requests)
+        return try ContractRules(
+            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+        )
     }
 
     static func produce(_ request: String, portal: String, finish: Finish) throws -> Outcome {

@@ -25,8 +25,16 @@ enum Fixture {
         fields: [.fullName, .idNumber, .dateOfBirth]
     )
 
-    static func rules(procedures: [ProcedureConfiguration] = [birthRegistration, fallback]) throws -> ContractRules {
-        try ContractRules(portals: portals, procedures: procedures, policy: RequestPolicy())
+    /// The VNeID account clean-up: lookups by CMND that may learn the CCCD.
+    static let cleanup = ProcedureConfiguration(code: "VNEID-LAMSACH", name: "Làm sạch tài khoản", fields: [.idNumber, .legacyIdNumber])
+
+    static let cleanupSettings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: cleanup.code)
+
+    static func rules(
+        procedures: [ProcedureConfiguration] = [birthRegistration, fallback],
+        settings: ContractSettings = ContractSettings()
+    ) throws -> ContractRules {
+        try ContractRules(portals: portals, procedures: procedures, policy: RequestPolicy(), settings: settings)
     }
 
     static var citizen: [String: Any] {

@@ -92,11 +92,40 @@ import Testing
         #expect(outcome.message.hasPrefix("[CSDLQGDC] Tra cứu thông tin trong CSDLQG về Dân cư thất bại."))
     }
 
-    @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
-        let request = try request(try dictionary(Fixture.json(Fixture.lookup, citizen: ["idNumber": "351234567"])))
+    /// A verify that fills the form is `verified` with the fields it named; one of another citizen's record is
+    /// `not_verified`.
+    @Test func verifyThatFillsReleasesItsFields() throws {
+        let request = try request(Fixture.verify.merging(["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]]) { $1 })
         let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
-        #expect(outcome.status == .found)
-        #expect(outcome.citizen?[.idNumber] == .text("089090001234"))
+        #expect(outcome.status == .verified)
+        #expect(outcome.citizen == ReleasedCitizen(Self.record, releasing: [.fullName, .ethnicity]))
+        var someoneElse = Self.record
+        someoneElse.idNumber = "089090009999"
+        let other = request.found(someoneElse, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(other.status == .notVerified && other.citizen == nil)
+    }
+
+    /// Only the clean-up procedure learns the CCCD of a citizen looked up by CMND.
+    @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
+        let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)
+        for (procedure, cccd) in [(Fixture.birthRegistration.code, nil), (Fixture.cleanup.code, ReleasedCitizen.Value.text("089090001234"))] {
+            let value = Fixture.json(Fixture.lookup.merging(["procedureCode": procedure]) { $1 }, citizen: ["idNumber": "351234567"])
+            let request = try #require(rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).request)
+            let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+            #expect(outcome.status == .found)
+            #expect(outcome.citizen?[.idNumber] == cccd, "\(procedure)")
+        }
+    }
+
+    /// A link releases what the portal sent: the year it gave, not the record's full date.
+    @Test func linkReleasesNothingTheRequestDidNotCarry() throws {
+        let request = try request(try dictionary(Fixture.json(Fixture.link, citizen: ["dateOfBirth": "1990", "fullName": "trần quang khương"])))
+        #expect(request.citizen.dateOfBirth == .yearOnly(1990))
+        let found = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(found.citizen?[.dateOfBirth] == .text("1990"))
+        #expect(found.citizen?[.fullName] == .text("TRẦN QUANG KHƯƠNG"))
+        #expect(found.citizen?[.legacyIdNumber] == .text("351234567"))
+        #expect(found.citizen?[.gender] == nil)
     }
 
     @Test func linkIsFoundOnlyWhenTheCMNDIsOnThatCCCDsRecord() throws {

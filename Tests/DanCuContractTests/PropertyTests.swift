@@ -1,13 +1,14 @@
 @testable import DanCuContract
 import Foundation
 import PropertyBased
+import Scheduling
 import Testing
 
 /// Generators built from the pieces real requests are made of.
 enum Generate {
     /// Vietnamese letters precomposed and decomposed, ASCII, separators and characters a name may not hold.
     static let nameParts: [String] = [
-        "a", "ă", "â", "đ", "Đ", "ê", "ô", "ơ", "ư", "ệ", "ữ", "ằ", "ỷ", "e\u{0302}\u{0301}", "u\u{031B}",
+        "a", "ă", "â", "đ", "Đ", "\u{00D0}", "\u{2019}", "\u{02BC}", "\u{200B}", "\r\n", "oà", "o\u{0300}a", "ê", "ô", "ơ", "ư", "ệ", "ữ", "ằ", "ỷ", "e\u{0302}\u{0301}", "u\u{031B}",
         "o\u{031B}\u{0323}", "A\u{0306}\u{0300}", "N", "g", "h", "y", "'", "-", " ", "  ", "\t", "\u{00A0}", "3", ".",
     ]
 
@@ -61,6 +62,83 @@ enum Generate {
     }
 }
 
+/// One Vietnamese syllable with its tone, and two ways a person might type it.
+struct TypedSyllable: Sendable, CustomStringConvertible {
+    var initial: String
+    var vowels: [String]
+    var final: String
+    /// Index into `TypedSyllable.toneMarks`.
+    var tone: Int
+    var first: Spelling
+    var second: Spelling
+
+    /// Where the tone mark was typed (which vowel), and the text's case and Unicode normal form.
+    struct Spelling: Sendable {
+        var markedVowel: Int
+        var casing: Int
+        var decomposed: Bool
+    }
+
+    static let toneMarks = ["\u{0300}", "\u{0301}", "\u{0303}", "\u{0309}", "\u{0323}"]
+    static let initials = ["", "b", "ch", "đ", "g", "gh", "gi", "h", "kh", "l", "ng", "nh", "qu", "th", "tr", "x"]
+    /// Vowel groups of Vietnamese syllables, the two-convention ones (oa, oe, uy) among them.
+    static let vowelGroups: [[String]] = [
+        ["a"], ["ă"], ["â"], ["e"], ["ê"], ["i"], ["o"], ["ô"], ["ơ"], ["u"], ["ư"], ["y"],
+        ["o", "a"], ["o", "e"], ["u", "y"], ["o", "ă"], ["u", "â"], ["u", "ê"], ["u", "ô"], ["u", "ơ"], ["a", "i"],
+        ["a", "o"], ["a", "u"], ["a", "y"], ["â", "u"], ["â", "y"], ["e", "o"], ["ê", "u"], ["i", "a"], ["i", "ê"],
+        ["i", "u"], ["o", "i"], ["ô", "i"], ["ơ", "i"], ["u", "a"], ["u", "i"], ["ư", "a"], ["ư", "i"], ["ư", "u"],
+        ["ư", "ơ"], ["y", "ê"], ["o", "a", "i"], ["o", "a", "y"], ["o", "e", "o"], ["u", "â", "y"], ["u", "ô", "i"],
+        ["ư", "ơ", "i"], ["ư", "ơ", "u"], ["u", "y", "a"], ["u", "y", "ê"], ["u", "y", "u"], ["i", "ê", "u"],
+        ["y", "ê", "u"],
+    ]
+    static let finals = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]
+
+    func written(_ spelling: Spelling) -> String {
+        var text = initial
+        for (index, vowel) in vowels.enumerated() {
+            text += vowel + (index == spelling.markedVowel ? Self.toneMarks[tone] : "")
+        }
+        text += final
+        switch spelling.casing {
+        case 0: text = text.uppercased()
+        case 1: text = text.prefix(1).uppercased() + text.dropFirst()
+        default: break
+        }
+        return spelling.decomposed ? text.decomposedStringWithCanonicalMapping : text.precomposedStringWithCanonicalMapping
+    }
+
+    /// Where each convention puts the tone, for the groups on which they differ; `nil` for the others.
+    func expectedMarkedVowel(_ placement: TonePlacement) -> Int? {
+        guard final.isEmpty, [["o", "a"], ["o", "e"], ["u", "y"]].contains(vowels), !["qu", "gi"].contains(initial) else {
+            return nil
+        }
+        return placement == .traditional ? 0 : 1
+    }
+
+    var description: String { "\(written(first)) / \(written(second))" }
+}
+
+extension Generate {
+    static let syllable = Generator<TypedSyllable, Shrink.None<TypedSyllable>> { rng in
+        let vowels = TypedSyllable.vowelGroups.randomElement(using: &rng) ?? ["a"]
+        func spelling() -> TypedSyllable.Spelling {
+            .init(
+                markedVowel: Int.random(in: 0..<vowels.count, using: &rng),
+                casing: Int.random(in: 0...2, using: &rng),
+                decomposed: Bool.random(using: &rng)
+            )
+        }
+        return TypedSyllable(
+            initial: TypedSyllable.initials.randomElement(using: &rng) ?? "",
+            vowels: vowels,
+            final: TypedSyllable.finals.randomElement(using: &rng) ?? "",
+            tone: Int.random(in: 0..<TypedSyllable.toneMarks.count, using: &rng),
+            first: spelling(),
+            second: spelling()
+        )
+    }
+}
+
 extension Generate {
     /// Good and bad values for every request key, so most generated requests break some rule.
     static var valuePool: [String: [Any]] {
@@ -109,16 +187,17 @@ extension Generate {
                 #expect((outcome.status == .forbidden) == forbidden)
             case .query(let request):
                 #expect(request.deadline > request.receivedAt)
-                #expect(FullName.normalize(request.citizen.fullName) == .success(request.citizen.fullName))
-                #expect(request.type == .lookup || request.releasedFields.allSatisfy { [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth].contains($0) })
+                #expect(FullName.normalize(request.citizen.fullName, tones: .traditional) == .success(request.citizen.fullName))
+                #expect(request.type != .link || request.releasedFields == [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth])
+                #expect(request.procedureCode != nil || request.releasedFields.isEmpty || request.type == .link, "fields only under a procedure")
             }
         }
     }
 
     @Test func nameNormalisationIsIdempotent() async {
         await propertyCheck(count: 500, input: Generate.rawName) { raw in
-            guard case .success(let once) = FullName.normalize(raw) else { return }
-            #expect(FullName.normalize(once) == .success(once))
+            guard case .success(let once) = FullName.normalize(raw, tones: .traditional) else { return }
+            #expect(FullName.normalize(once, tones: .traditional) == .success(once))
             #expect(once == once.precomposedStringWithCanonicalMapping)
             #expect(!once.contains("  ") && once.first != " " && once.last != " ")
         }
@@ -127,7 +206,37 @@ extension Generate {
     @Test func decomposedAndPrecomposedSpellingsNormaliseAlike() async {
         await propertyCheck(count: 300, input: Generate.rawName) { raw in
             let decomposed = raw.decomposedStringWithCanonicalMapping
-            #expect(FullName.normalize(decomposed) == FullName.normalize(raw))
+            #expect(FullName.normalize(decomposed, tones: .traditional) == FullName.normalize(raw, tones: .traditional))
+        }
+    }
+
+    /// Every syllable, every tone, the mark typed on any of its vowels, NFC or NFD, any case: one request and
+    /// one cache key under either convention, with the tone where that convention puts it.
+    @Test func tonePlacementAndNormalFormDoNotChangeTheRequestNorTheCacheKey() async throws {
+        let cache = ResultCache(configuration: CacheConfiguration(), secret: Array("0123456789abcdef".utf8), clock: ContinuousClock())
+        let conventions = try TonePlacement.allCases.map { placement in
+            (placement, try Fixture.rules(settings: ContractSettings(names: NameSettings(tonePlacement: placement))))
+        }
+        await propertyCheck(count: 2000, input: Generate.syllable) { syllable in
+            for (placement, rules) in conventions {
+                let requests = [syllable.first, syllable.second].map { spelling in
+                    rules.decide(
+                        topic: Fixture.angiang,
+                        value: Fixture.json(Fixture.verify, citizen: ["fullName": "Lê " + syllable.written(spelling)]),
+                        receivedAt: Fixture.receivedAt
+                    ).request
+                }
+                guard let first = requests[0], let second = requests[1] else {
+                    Issue.record("\(syllable) was refused under \(placement)")
+                    return
+                }
+                #expect(first == second, "\(syllable) under \(placement)")
+                #expect(cache.key(for: first.citizen) == cache.key(for: second.citizen))
+                if let marked = syllable.expectedMarkedVowel(placement) {
+                    let spelling = TypedSyllable.Spelling(markedVowel: marked, casing: 0, decomposed: false)
+                    #expect(first.citizen.fullName == "LÊ " + syllable.written(spelling))
+                }
+            }
         }
     }
 

@@ -13,9 +13,23 @@ import Testing
         ("H'Hen Niê", "H'HEN NIÊ"),
         ("Lê-Nguyễn Ánh", "LÊ-NGUYỄN ÁNH"),
         ("TRẦN QUANG KHƯƠNG", "TRẦN QUANG KHƯƠNG"),
+        // As phones and copied text bring them: curly and modifier apostrophes, no-break spaces, line ends,
+        // zero-width characters, the eth for Đ.
+        ("H\u{2019}Hen Niê", "H'HEN NIÊ"),
+        ("H\u{02BC}Hen Niê", "H'HEN NIÊ"),
+        ("\u{00A0}Trần\u{00A0}Quang\r\nKhương\u{200B}\n", "TRẦN QUANG KHƯƠNG"),
+        ("\u{FEFF}Nguyễn\u{200D} Văn A\u{2060}", "NGUYỄN VĂN A"),
+        ("\u{00D0}ặng Thị Mỹ", "ĐẶNG THỊ MỸ"),
+        ("ðặng thị mỹ", "ĐẶNG THỊ MỸ"),
+        // Tones in the traditional convention whichever way they were typed.
+        ("Nguyễn Thị Thuỷ", "NGUYỄN THỊ THỦY"),
+        ("Lê Văn Hoà", "LÊ VĂN HÒA"),
+        ("Trần Khoẻ", "TRẦN KHỎE"),
+        ("Hoàng Thị Thủy", "HOÀNG THỊ THỦY"),
+        ("Quý Huỳnh Khuyến", "QUÝ HUỲNH KHUYẾN"),
     ])
     func normalizes(raw: String, expected: String) throws {
-        let name = try FullName.normalize(raw).get()
+        let name = try FullName.normalize(raw, tones: .traditional).get()
         #expect(name == expected)
         #expect(name.unicodeScalars.elementsEqual(expected.unicodeScalars), "must be NFC, not just canonically equal")
     }
@@ -23,14 +37,15 @@ import Testing
     @Test(arguments: [
         ("", ProblemCode.empty),
         ("   \n ", .empty),
+        ("\u{00A0}\u{200B}\r\n", .empty),
         ("Nguyễn Văn 2", .invalidCharacters),
         ("Nguyễn.Văn", .invalidCharacters),
         ("Nguyễn_Văn", .invalidCharacters),
         (String(repeating: "A", count: 101), .tooLong),
     ])
     func rejects(raw: String, code: ProblemCode) {
-        #expect(throws: ValueIssue.self) { try FullName.normalize(raw).get() }
-        if case .failure(let issue) = FullName.normalize(raw) {
+        #expect(throws: ValueIssue.self) { try FullName.normalize(raw, tones: .traditional).get() }
+        if case .failure(let issue) = FullName.normalize(raw, tones: .traditional) {
             #expect(issue.code == code)
         }
     }
@@ -77,7 +92,31 @@ import Testing
 
     @Test func oneHundredCharactersIsTheLimitAfterCollapsingSpaces() throws {
         let exactly100 = String(repeating: "Ư", count: 100)
-        #expect(try FullName.normalize("  " + exactly100 + "  ").get().count == 100)
+        #expect(try FullName.normalize("  " + exactly100 + "  ", tones: .traditional).get().count == 100)
+    }
+}
+
+@Suite struct TonePlacementTests {
+    /// The conventions differ on open OA, OE, UY only; closed syllables, three vowels and shaped vowels
+    /// (Ă Â Ê Ô Ơ Ư) are marked alike.
+    @Test(arguments: [
+        ("HÒA", "HÒA", "HOÀ"), ("HOÀ", "HÒA", "HOÀ"), ("THỦY", "THỦY", "THUỶ"), ("THUỶ", "THỦY", "THUỶ"),
+        ("KHỎE", "KHỎE", "KHOẺ"), ("KHOẺ", "KHỎE", "KHOẺ"), ("HÒANG", "HOÀNG", "HOÀNG"), ("HUỲNH", "HUỲNH", "HUỲNH"),
+        ("KHÓAI", "KHOÁI", "KHOÁI"), ("NGƯỜI", "NGƯỜI", "NGƯỜI"), ("MÙA", "MÙA", "MÙA"), ("QÙA", "QUÀ", "QUÀ"),
+        ("QUÝ", "QUÝ", "QUÝ"), ("GÌA", "GIÀ", "GIÀ"), ("GÌ", "GÌ", "GÌ"), ("TÚI", "TÚI", "TÚI"),
+        ("LÊ-HOÀ THUỶ", "LÊ-HÒA THỦY", "LÊ-HOÀ THUỶ"), ("H'HEN", "H'HEN", "H'HEN"),
+    ])
+    func placesTones(written: String, traditional: String, modern: String) {
+        #expect(TonePlacement.traditional.placingTones(in: written) == traditional)
+        #expect(TonePlacement.modern.placingTones(in: written) == modern)
+    }
+
+    /// No rule fits these words; they are kept as written rather than guessed at.
+    @Test(arguments: ["MARÍA", "ÊBAN", "ÀÁ", "KSOR", "NIÊ", "OAOÀ"])
+    func leavesWordsThatAreNotOneSyllable(word: String) {
+        for placement in TonePlacement.allCases {
+            #expect(placement.placingTones(in: word) == word)
+        }
     }
 }
 

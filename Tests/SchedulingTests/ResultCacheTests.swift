@@ -154,6 +154,35 @@ let sampleRecord = CitizenRecord(
         #expect(cache.cachedValue(for: found, type: .lookup) == nil, "expired")
     }
 
+    /// A verify that names no fields caches only the database's yes: later such verifies are answered, a
+    /// lookup still loads the record, and the record then answers both.
+    @Test func aCachedYesAnswersYesOrNoButNeverStandsInForTheRecord() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let upstream = FakeUpstream(answer: sampleRecord)
+        let first = try await cache.match(for: key(cache), type: .verify) { true }
+        #expect(first.0 && !first.fromCache)
+        #expect(cache.cachedMatch(for: key(cache), type: .verify) == true)
+        #expect(cache.cachedValue(for: key(cache), type: .lookup) == nil, "a yes holds no record")
+        let lookup = try await cache.value(for: key(cache), type: .lookup, load: upstream.load)
+        #expect(lookup.0 == sampleRecord && !lookup.fromCache)
+        let again = try await cache.match(for: key(cache), type: .verify) { Issue.record("the record answers"); return false }
+        #expect(again.0 && again.fromCache)
+        #expect(upstream.calls == 1)
+        await clock.advance(by: .seconds(600))
+        #expect(cache.cachedMatch(for: key(cache), type: .verify) == nil, "a yes lasts foundTTL")
+    }
+
+    /// The database's no answers every later question about the same claim, with or without a record.
+    @Test func aCachedNoAnswersLookupsToo() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let no = try await cache.match(for: key(cache), type: .verify) { false }
+        #expect(!no.0 && !no.fromCache)
+        let lookup = try await cache.value(for: key(cache), type: .lookup, load: FakeUpstream(answer: sampleRecord).load)
+        #expect(lookup.0 == nil && lookup.fromCache)
+    }
+
     @Test func notFoundAnswerLastsItsShorterTTL() async throws {
         let clock = TestClock()
         let cache = cache(clock)

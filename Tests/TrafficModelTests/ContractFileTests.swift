@@ -11,7 +11,7 @@ import Testing
         #expect(rules.portals.map(\.id) == ["angiang", "haiduong", "hoabinh"])
         #expect(rules.portal(withId: "angiang")?.requestTypes == [.verify, .lookup, .link])
         #expect(rules.procedure(forCode: "1.001193")?.fields.contains(.currentAddress) == true)
-        #expect(rules.procedure(forCode: "9.999999")?.code == ProcedureConfiguration.defaultCode)
+        #expect(rules.procedure(forCode: "9.999999") == nil)
     }
 
     @Test func keepsOnlyTheContractSections() {

@@ -26,7 +26,7 @@ public struct ValidatedRequest: Sendable, Hashable {
     /// The 9-digit CMND to link (`link` only).
     public var legacyIdNumber: String?
     public var procedureCode: String?
-    /// Exactly the fields an outcome may release: empty for `verify`.
+    /// Exactly the fields an outcome may release: empty for a `verify` that names none.
     public var releasedFields: [CitizenField]
     public var officerId: String?
     public var requestedAt: Date?
@@ -62,6 +62,10 @@ public struct ValidatedRequest: Sendable, Hashable {
         self.receivedAt = receivedAt
     }
 
+    /// Whether answering takes the citizen's record; a `verify` that asks for no fields is answered by the
+    /// database's yes or no, so the record is neither fetched nor cached for it.
+    public var needsRecord: Bool { type != .verify || !releasedFields.isEmpty }
+
     /// The normalised request as JSON (sorted keys), what `dancu-gateway validate` prints.
     public func jsonBytes() -> [UInt8] {
         ContractJSON.encode(self)
@@ -88,33 +92,46 @@ extension ValidatedRequest {
     }
 
     /// The population database returned `record`. Releases only `releasedFields`. A record that is
-    /// not the requested citizen's (another CCCD, or for `link` another CMND) answers `not_found`;
-    /// for `verify` it means `verified`, without any citizen data.
+    /// not the requested citizen's (another CCCD, or for `link` another CMND) answers `not_found`
+    /// (`not_verified`); for `verify` it means `verified`, with the fields the verify named.
     public func found(
         _ record: CitizenRecord,
         source: OutcomeSource,
         attempts: Int,
         completedAt: Date
     ) -> Outcome {
-        if type == .verify {
+        if type == .verify, releasedFields.isEmpty {
             return verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
         }
         guard belongsToRequestedCitizen(record) else {
             return notFound(source: source, attempts: attempts, completedAt: completedAt)
         }
-        let message =
+        var outcome =
             switch type {
+            case .verify:
+                verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
             case .link:
-                ResultText.linkFound(idNumber: citizen.idNumber, legacyIdNumber: legacyIdNumber ?? "")
-            case .lookup, .verify:
-                ResultText.lookupFound(
-                    fullName: citizen.fullName,
-                    idNumber: citizen.idNumber,
-                    dateOfBirth: citizen.dateOfBirth
+                outcome(
+                    .found,
+                    ResultText.linkFound(idNumber: citizen.idNumber, legacyIdNumber: legacyIdNumber ?? ""),
+                    source: source,
+                    attempts: attempts,
+                    completedAt: completedAt
+                )
+            case .lookup:
+                outcome(
+                    .found,
+                    ResultText.lookupFound(
+                        fullName: citizen.fullName,
+                        idNumber: citizen.idNumber,
+                        dateOfBirth: citizen.dateOfBirth
+                    ),
+                    source: source,
+                    attempts: attempts,
+                    completedAt: completedAt
                 )
             }
-        var outcome = outcome(.found, message, source: source, attempts: attempts, completedAt: completedAt)
-        outcome.citizen = ReleasedCitizen(record, releasing: releasedFields)
+        outcome.citizen = ReleasedCitizen(type == .link ? echoingRequest(record) : record, releasing: releasedFields)
         return outcome
     }
 
@@ -164,6 +181,15 @@ extension ValidatedRequest {
             }
         outcome.errors = errors
         return outcome
+    }
+
+    /// A link confirms that the numbers belong together; it releases what the portal sent, not what the
+    /// record adds (a full date of birth where the portal gave the year, the record's spelling of the name).
+    private func echoingRequest(_ record: CitizenRecord) -> CitizenRecord {
+        var echoed = record
+        echoed.fullName = citizen.fullName
+        echoed.dateOfBirth = citizen.dateOfBirth
+        return echoed
     }
 
     private func belongsToRequestedCitizen(_ record: CitizenRecord) -> Bool {

@@ -6,6 +6,7 @@ public struct ContractRules: Sendable {
     public let portals: [PortalConfiguration]
     public let procedures: [ProcedureConfiguration]
     public let policy: RequestPolicy
+    public let settings: ContractSettings
     private let portalsByRequestTopic: [String: PortalConfiguration]
     private let portalsById: [String: PortalConfiguration]
     private let proceduresByCode: [String: ProcedureConfiguration]
@@ -14,7 +15,8 @@ public struct ContractRules: Sendable {
     public init(
         portals: [PortalConfiguration],
         procedures: [ProcedureConfiguration],
-        policy: RequestPolicy
+        policy: RequestPolicy,
+        settings: ContractSettings = ContractSettings()
     ) throws(ContractConfigurationError) {
         var problems: [String] = []
         var portalsById: [String: PortalConfiguration] = [:]
@@ -46,6 +48,13 @@ public struct ContractRules: Sendable {
             }
             proceduresByCode[procedure.code] = proceduresByCode[procedure.code] ?? procedure
         }
+        if let cleanup = settings.cmndCleanupProcedure {
+            if proceduresByCode[cleanup] == nil {
+                problems.append("contract.cmndCleanupProcedure: '\(cleanup)' is not a configured procedure")
+            } else if proceduresByCode[cleanup]?.fields.contains(.idNumber) != true {
+                problems.append("contract.cmndCleanupProcedure: procedure \(cleanup) must allow idNumber")
+            }
+        }
         let topics = policy.topics
         for text in [topics.requestPrefix, topics.outcomePrefix, topics.deadLetter]
         where !TopicNames.isValidTopicText(text) {
@@ -68,6 +77,7 @@ public struct ContractRules: Sendable {
         self.portals = portals
         self.procedures = procedures
         self.policy = policy
+        self.settings = settings
         self.portalsById = portalsById
         self.proceduresByCode = proceduresByCode
         portalsByRequestTopic = Dictionary(

@@ -8,7 +8,7 @@ public enum DateOfBirth {
     static let vietnamUTCOffsetSeconds = 7 * 3600
 
     public static func parse(_ raw: String, today: Date) -> Result<BirthDate, ValueIssue> {
-        let text = raw.trimmingSpaces
+        let text = raw.trimmingBlanks
         guard let date = shape(of: text) else {
             return .failure(
                 .init(

@@ -1,18 +1,20 @@
 import Foundation
 
-/// Full names as the population database compares them: NFC, single spaces, uppercase with
-/// Vietnamese diacritics, so that `trần  quang khương` typed with combining marks and
-/// `TRẦN QUANG KHƯƠNG` are one name.
+/// Full names as the population database stores them: NFC, single spaces, uppercase with
+/// Vietnamese diacritics, one apostrophe, tones placed by the registry's convention, so that
+/// `trần  quang khương` typed with combining marks and `TRẦN QUANG KHƯƠNG` are one name, and so are
+/// `Thuỷ` and `THỦY`, `H’Hen` and `H'HEN`.
 public enum FullName {
     public static let maximumLength = 100
 
     /// The normalised name, or why the text cannot be a name.
-    public static func normalize(_ raw: String) -> Result<String, ValueIssue> {
-        let collapsed = collapsingWhitespace(raw)
+    public static func normalize(_ raw: String, tones: TonePlacement) -> Result<String, ValueIssue> {
+        let collapsed = collapsingWhitespace(unifyingTypedVariants(raw))
         guard !collapsed.isEmpty else {
             return .failure(.init(code: .empty, message: "Họ và tên không được để trống."))
         }
-        let (name, isSimple) = composed(collapsed.uppercased())
+        let (composedName, isSimple) = composed(collapsed.uppercased())
+        let name = tones.placingTones(in: unifyingEth(composedName))
         guard name.unicodeScalars.allSatisfy(isAllowed) else {
             return .failure(
                 .init(
@@ -29,6 +31,32 @@ public enum FullName {
             )
         }
         return .success(name)
+    }
+
+    /// Apostrophes as phones and word processors type them (’ U+2019, ʼ U+02BC) become `'`; zero-width
+    /// characters copied along with a name are dropped. Returns `raw` itself when there is nothing to do.
+    static func unifyingTypedVariants(_ raw: String) -> String {
+        guard raw.unicodeScalars.contains(where: { $0 == "\u{2019}" || $0 == "\u{02BC}" || Self.isInvisible($0) }) else {
+            return raw
+        }
+        var scalars = String.UnicodeScalarView()
+        for scalar in raw.unicodeScalars where !isInvisible(scalar) {
+            scalars.append(scalar == "\u{2019}" || scalar == "\u{02BC}" ? "'" : scalar)
+        }
+        return String(scalars)
+    }
+
+    /// Zero-width space, joiners, word joiner and the byte-order mark: invisible, never part of a name.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x200B...0x200D, 0x2060, 0xFEFF: true
+        default: false
+        }
+    }
+
+    /// Ð (U+00D0, the Icelandic eth, which `ð` uppercases to) looks like Đ and is typed for it.
+    private static func unifyingEth(_ name: String) -> String {
+        name.unicodeScalars.contains("\u{00D0}") ? name.replacingOccurrences(of: "\u{00D0}", with: "\u{0110}") : name
     }
 
     /// NFC. Text made only of scalars that are their own NFC form and combine with nothing (as Vietnamese

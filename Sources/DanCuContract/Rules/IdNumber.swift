@@ -8,7 +8,7 @@ public enum IdNumber {
     /// The trimmed number when it is 12 (CCCD) or 9 (CMND) digits and, for a CCCD starting with 0,
     /// names a real province.
     public static func check(_ raw: String) -> Result<String, ValueIssue> {
-        let number = raw.trimmingSpaces
+        let number = raw.trimmingBlanks
         guard isDigits(number, count: cccdLength) || isDigits(number, count: cmndLength) else {
             return .failure(
                 .init(code: .invalidFormat, message: "Số CMND/CCCD phải gồm 12 chữ số (CCCD) hoặc 9 chữ số (CMND).")
@@ -24,7 +24,7 @@ public enum IdNumber {
 
     /// The trimmed number when it has exactly `count` digits.
     static func check(_ raw: String, digits count: Int, label: String) -> Result<String, ValueIssue> {
-        let number = raw.trimmingSpaces
+        let number = raw.trimmingBlanks
         guard isDigits(number, count: count) else {
             return .failure(.init(code: .invalidFormat, message: "\(label) phải gồm \(count) chữ số."))
         }
@@ -83,13 +83,16 @@ public struct CCCDNumber: Sendable, Hashable {
 }
 
 extension String {
-    /// Without leading and trailing spaces and tabs; Foundation's `trimmingCharacters` costs far more
-    /// on the hot path, and the common case (nothing to trim) returns the string itself.
-    var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return first == startIndex && last == index(before: endIndex) ? self : String(self[first...last])
+    /// Without the blanks copied text brings around a value: spaces, tabs, no-break spaces, line ends,
+    /// zero-width characters and a byte-order mark. Scalar by scalar, because a zero-width joiner is part
+    /// of the character before it; the common case (nothing to trim) returns the string itself.
+    var trimmingBlanks: String {
+        let scalars = unicodeScalars
+        let isBlank: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace || FullName.isInvisible($0) }
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+            let last = scalars.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return first == scalars.startIndex && last == scalars.index(before: scalars.endIndex)
+            ? self : String(scalars[first...last])
     }
 }

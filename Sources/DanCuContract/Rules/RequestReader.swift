@@ -86,8 +86,17 @@ struct RequestReader {
             enumeration(object[RequestKey.channel], at: RequestKey.channel, required: false) ?? .online
         let citizen = readCitizen(object[RequestKey.citizen], type: type)
         let legacyIdNumber = readLegacyIdNumber(object[RequestKey.legacyIdNumber], type: type)
-        let procedureCode = readProcedureCode(object[RequestKey.procedureCode], type: type)
-        let releasedFields = readReleasedFields(object[RequestKey.fields], type: type, procedureCode: procedureCode)
+        let procedureCode = readProcedureCode(
+            object[RequestKey.procedureCode],
+            type: type,
+            fieldsGiven: object[RequestKey.fields] != nil
+        )
+        let releasedFields = readReleasedFields(
+            object[RequestKey.fields],
+            type: type,
+            procedureCode: procedureCode,
+            byLegacyNumber: citizen.map { $0.idNumber.utf8.count == IdNumber.cmndLength } ?? false
+        )
         let officerId = readOfficerId(object[RequestKey.officerId])
         let requestedAt = timestamp(object[RequestKey.requestedAt], at: RequestKey.requestedAt)
         let deadline = timestamp(object[RequestKey.deadline], at: RequestKey.deadline)
@@ -151,7 +160,7 @@ struct RequestReader {
             report(RequestKey.portal, .wrongType, "Phải là chuỗi ký tự.")
             return
         }
-        if claimed != portal.id {
+        if claimed.trimmingBlanks != portal.id {
             report(
                 RequestKey.portal,
                 .portalMismatch,
@@ -175,8 +184,8 @@ struct RequestReader {
             object[RequestKey.Citizen.fullName],
             at: "\(path).\(RequestKey.Citizen.fullName)",
             required: true
-        ) {
-            FullName.normalize($0)
+        ) { [tones = rules.settings.names.tonePlacement] in
+            FullName.normalize($0, tones: tones)
         }
         let idNumberPath = "\(path).\(RequestKey.Citizen.idNumber)"
         let idNumber = check(object[RequestKey.Citizen.idNumber], at: idNumberPath, required: true) { raw in
@@ -210,11 +219,13 @@ struct RequestReader {
         return check(value, at: path) { IdNumber.check($0, digits: IdNumber.cmndLength, label: "Số CMND") }
     }
 
-    private mutating func readProcedureCode(_ value: JSONValue?, type: RequestType?) -> String? {
+    private mutating func readProcedureCode(_ value: JSONValue?, type: RequestType?, fieldsGiven: Bool) -> String? {
         let path = RequestKey.procedureCode
         guard value != nil else {
             if type == .lookup {
                 report(path, .missing, "Yêu cầu tra cứu cần mã thủ tục hành chính.")
+            } else if type == .verify, fieldsGiven {
+                report(path, .missing, "Yêu cầu xác thực kèm danh sách trường cần mã thủ tục hành chính.")
             }
             return nil
         }
@@ -233,17 +244,20 @@ struct RequestReader {
     private mutating func readReleasedFields(
         _ value: JSONValue?,
         type: RequestType?,
-        procedureCode: String?
+        procedureCode: String?,
+        byLegacyNumber: Bool
     ) -> [CitizenField] {
         let path = RequestKey.fields
         switch type {
         case .lookup:
             break
+        case .verify:
+            // A verify fills the form only with the fields it names; without them it is a yes or no.
+            guard value != nil else { return [] }
         case .link:
-            if value != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup.") }
+            if value != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup và verify.") }
             return Self.linkFields
-        case .verify, nil:
-            if value != nil, type != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup.") }
+        case nil:
             return []
         }
         let procedure = procedureCode.flatMap(rules.procedure(forCode:))
@@ -254,7 +268,11 @@ struct RequestReader {
                 "Thủ tục \(procedureCode) chưa được cấu hình để tra cứu thông tin công dân."
             )
         }
-        guard let value else { return (procedure?.fields ?? []).sorted() }
+        // A lookup by CMND gets the CCCD only for the clean-up procedure: elsewhere the portal learns no
+        // number it did not already hold.
+        let withholdsCCCD = byLegacyNumber && procedure != nil && procedure?.code != rules.settings.cmndCleanupProcedure
+        let allowed = (procedure?.fields ?? []).filter { !(withholdsCCCD && $0 == .idNumber) }
+        guard let value else { return allowed.sorted() }
         guard let items = value.array else {
             report(path, .wrongType, "Phải là một danh sách tên trường.")
             return []
@@ -265,7 +283,7 @@ struct RequestReader {
         var requested = Set<CitizenField>()
         for (index, item) in items.enumerated() {
             let itemPath = "\(path)[\(index)]"
-            guard let field = item.string.flatMap(CitizenField.init(rawValue:)) else {
+            guard let field = item.string.map(\.trimmingBlanks).flatMap(CitizenField.init(rawValue:)) else {
                 report(itemPath, .unknownValue, "Không phải tên trường thông tin công dân.")
                 continue
             }
@@ -274,6 +292,12 @@ struct RequestReader {
                     itemPath,
                     .fieldNotAllowed,
                     "Thủ tục \(procedure.code) không được phép nhận trường \(field.rawValue)."
+                )
+            } else if procedure != nil, !allowed.contains(field) {
+                report(
+                    itemPath,
+                    .fieldNotAllowed,
+                    "Tra cứu bằng số CMND chỉ nhận được số CCCD với thủ tục làm sạch tài khoản."
                 )
             }
             requested.insert(field)
@@ -312,7 +336,7 @@ struct RequestReader {
             report(path, .wrongType, "Phải là chuỗi ký tự.")
             return nil
         }
-        switch validate(text) {
+        switch validate(text.trimmingBlanks) {
         case .success(let checked):
             return checked
         case .failure(let issue):
@@ -334,7 +358,7 @@ struct RequestReader {
             report(path, .wrongType, "Phải là chuỗi ký tự.")
             return nil
         }
-        guard let parsed = T(rawValue: text) else {
+        guard let parsed = T(rawValue: text.trimmingBlanks) else {
             let accepted = T.allCases.map(\.rawValue).joined(separator: ", ")
             report(path, .unknownValue, "Giá trị được chấp nhận: \(accepted).")
             return nil

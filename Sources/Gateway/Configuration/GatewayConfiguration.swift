@@ -12,6 +12,8 @@ public struct GatewayConfiguration: Sendable, Codable {
     public var kafka: KafkaConfiguration
     /// How to reach the population database. Default: no URL (development mode when Kafka has none either).
     public var populationDb: PopulationDBConfiguration
+    /// How request values are read (names' tone placement). Default: see `ContractSettings`.
+    public var contract: ContractSettings
     /// The provincial portals allowed to send requests. Default: none (the shipped file lists three).
     public var portals: [PortalConfiguration]
     /// Administrative procedures and the fields a lookup for each may release. Default: none.
@@ -40,6 +42,7 @@ public struct GatewayConfiguration: Sendable, Codable {
     public init() {
         kafka = KafkaConfiguration()
         populationDb = PopulationDBConfiguration()
+        contract = ContractSettings()
         portals = []
         procedures = []
         requests = RequestPolicy()
@@ -59,6 +62,7 @@ public struct GatewayConfiguration: Sendable, Codable {
         let defaults = Self()
         kafka = section.value(.kafka, default: defaults.kafka)
         populationDb = section.value(.populationDb, default: defaults.populationDb)
+        contract = section.value(.contract, default: defaults.contract)
         portals = section.value(.portals, default: defaults.portals)
         procedures = section.value(.procedures, default: defaults.procedures)
         requests = section.value(.requests, default: defaults.requests)
@@ -99,8 +103,21 @@ public struct GatewayConfiguration: Sendable, Codable {
         if developmentRequested { configuration.embedded.enabled = true }
         var issues = checkingDeployment ? configuration.deploymentIssues() : []
         var rules: ContractRules?
+        var procedures = configuration.procedures
         do {
-            rules = try ContractRules(portals: configuration.portals, procedures: configuration.procedures, policy: configuration.requests)
+            procedures = try ContractFile.procedures(
+                listed: configuration.procedures, settings: configuration.contract, configurationPath: path
+            )
+        } catch {
+            issues += error.issues
+        }
+        do {
+            rules = try ContractRules(
+                portals: configuration.portals,
+                procedures: procedures,
+                policy: configuration.requests,
+                settings: configuration.contract
+            )
         } catch {
             issues += error.problems.map { problem in
                 let parts = problem.split(separator: ": ", maxSplits: 1).map(String.init)

@@ -30,11 +30,18 @@ struct UpstreamAccess: Sendable {
     /// The outcome when the cache holds the answer, without waiting; `nil` when the population database must
     /// be asked (or an identical request's call joined), which `resolve` does.
     func cachedOutcome(_ request: ValidatedRequest) -> Outcome? {
-        guard cachedTypes.contains(request.type),
-            let record = cache.cachedValue(for: cache.key(for: request.citizen), type: request.type)
-        else { return nil }
+        guard cachedTypes.contains(request.type) else { return nil }
+        let key = cache.key(for: request.citizen)
+        let answer: Answer
+        if request.needsRecord {
+            guard let record = cache.cachedValue(for: key, type: request.type) else { return nil }
+            answer = .record(record)
+        } else {
+            guard let matched = cache.cachedMatch(for: key, type: request.type) else { return nil }
+            answer = .matched(matched)
+        }
         metrics.cache(hit: true)
-        return Self.outcome(request, answer: .record(record), attempts: 0, source: .cache)
+        return Self.outcome(request, answer: answer, attempts: 0, source: .cache)
     }
 
     /// The request's outcome; `nil` when its source (partition) was withdrawn before it could call: this
@@ -51,38 +58,51 @@ struct UpstreamAccess: Sendable {
             dateOfBirth: request.citizen.dateOfBirth,
             traceparent: traceparent
         )
+        // A verify that names no fields asks only yes or no: the gateway never sees the record.
+        let operation: PopulationOperation = request.needsRecord ? .lookup : .verify
+        let call = { @Sendable (client: PopulationDBClient) async throws(PopulationDBError) -> Answer in
+            request.needsRecord ? .record(try await client.lookup(query)) : .matched(try await client.verify(query))
+        }
         guard cachedTypes.contains(request.type) else {
-            // Without the cache a verify asks only yes or no: the gateway never sees the record.
             return await outcome(request) {
                 try await callWithRetries(
-                    request, source: source, deadline: deadline, operation: request.type == .verify ? .verify : .lookup,
-                    upstreamTime: upstreamTime
-                ) {
-                    (client: PopulationDBClient) throws(PopulationDBError) -> Answer in
-                    request.type == .verify ? .matched(try await client.verify(query)) : .record(try await client.lookup(query))
-                }
+                    request, source: source, deadline: deadline, operation: operation, upstreamTime: upstreamTime, call: call
+                )
             }
         }
         let key = cache.key(for: request.citizen)
         let attemptsOfOwnCall = Mutex<Int?>(nil)
+        let ownCall = { @Sendable () async throws -> Answer in
+            attemptsOfOwnCall.withLock { $0 = 0 }
+            let answer = try await callWithRetries(
+                request, source: source, deadline: deadline, operation: operation, upstreamTime: upstreamTime, call: call
+            )
+            attemptsOfOwnCall.withLock { $0 = answer.attempts }
+            return answer.result
+        }
         return await outcome(request) {
             while true {
                 do {
-                    // A cached record answers every type; a miss is filled by a lookup so that it can.
-                    let (record, fromCache) = try await cache.value(for: key, type: request.type) { @Sendable in
-                        attemptsOfOwnCall.withLock { $0 = 0 }
-                        let answer = try await callWithRetries(
-                            request, source: source, deadline: deadline, operation: .lookup, upstreamTime: upstreamTime
-                        ) {
-                            (client: PopulationDBClient) throws(PopulationDBError) -> Answer in
-                            .record(try await client.lookup(query))
+                    // A cached record answers every type, a cached yes or no only what needs no record.
+                    let answer: Answer
+                    let fromCache: Bool
+                    if request.needsRecord {
+                        let (record, cached) = try await cache.value(for: key, type: request.type) { @Sendable in
+                            guard case .record(let record) = try await ownCall() else { return nil }
+                            return record
                         }
-                        attemptsOfOwnCall.withLock { $0 = answer.attempts }
-                        guard case .record(let record) = answer.result else { return nil }
-                        return record
+                        answer = .record(record)
+                        fromCache = cached
+                    } else {
+                        let (matched, cached) = try await cache.match(for: key, type: request.type) { @Sendable in
+                            guard case .matched(let matched) = try await ownCall() else { return false }
+                            return matched
+                        }
+                        answer = .matched(matched)
+                        fromCache = cached
                     }
                     metrics.cache(hit: fromCache)
-                    return (.record(record), fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 }, fromCache ? .cache : .populationDb)
+                    return (answer, fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 }, fromCache ? .cache : .populationDb)
                 } catch is CancellationError where !Task.isCancelled {
                     // The request whose call this one joined was cancelled; this one still wants an answer.
                     continue

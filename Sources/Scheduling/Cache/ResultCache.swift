@@ -8,18 +8,37 @@ import Synchronization
 ///
 /// The key does not depend on the request type or procedure: a record cached for a lookup answers
 /// a verify of the same (ID, name, date of birth), and serves any procedure's allowed fields (the
-/// caller minimises the record per procedure, as it does for fresh answers).
+/// caller minimises the record per procedure, as it does for fresh answers). A verify that asks for no
+/// fields caches only the database's yes (`matched`) or no: that answers later such verifies, while a
+/// lookup of the same citizen still fetches, and then caches, the record.
 public final class ResultCache: Sendable {
     fileprivate enum Answer {
         case found(CompactRecord)
+        /// The identity exists; its record was not fetched.
+        case matched
         case notFound
+    }
+
+    /// An answer as callers receive it.
+    fileprivate enum Fresh: Sendable {
+        case found(CitizenRecord)
+        case matched
+        case notFound
+
+        var record: CitizenRecord? { if case .found(let record) = self { record } else { nil } }
+    }
+
+    /// A load under way: for a record, or for a yes or no (which cannot stand in for a record).
+    fileprivate struct Pending: Hashable {
+        let key: CacheKey
+        let needsRecord: Bool
     }
 
     fileprivate struct State {
         var entries: ExpiringLRU<CacheKey, Answer>
         var sharedStrings = InternTable(capacity: ResultCache.sharedStringCapacity)
         /// Callers waiting for a load another caller has under way.
-        var loading: [CacheKey: [CheckedContinuation<Step, any Error>]] = [:]
+        var loading: [Pending: [CheckedContinuation<Step, any Error>]] = [:]
         var hits = 0
         var misses = 0
         var coalesced = 0
@@ -27,9 +46,9 @@ public final class ResultCache: Sendable {
 
     fileprivate enum Step {
         /// The cache held the answer.
-        case cached(CitizenRecord?)
+        case cached(Fresh)
         /// Another caller's load answered.
-        case joined(CitizenRecord?)
+        case joined(Fresh)
         /// This caller loads for everyone.
         case load
     }
@@ -95,41 +114,35 @@ public final class ResultCache: Sendable {
         type: RequestType,
         load: @Sendable () async throws -> CitizenRecord?
     ) async throws -> (CitizenRecord?, fromCache: Bool) {
-        guard enabledTypes.contains(type) else { return (try await load(), false) }
-        // Hits, the common case, answer without suspending.
-        if let cached = cachedValue(for: key, type: type) { return (cached, true) }
-        let step = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Step, any Error>) in
-            state.withLock { state in
-                // A load may have finished since the look above.
-                if let cached = state.cachedAnswer(for: key, now: clock.now) {
-                    continuation.resume(returning: .cached(cached))
-                    return
-                }
-                state.misses += 1
-                if state.loading[key] != nil {
-                    state.coalesced += 1
-                    state.loading[key]?.append(continuation)
-                } else {
-                    state.loading[key] = []
-                    continuation.resume(returning: .load)
-                }
-            }
+        let (answer, fromCache) = try await answer(for: Pending(key: key, needsRecord: true), type: type) {
+            try await load().map(Fresh.found) ?? .notFound
         }
-        switch step {
-        case .cached(let record):
-            return (record, true)
-        case .joined(let record):
-            return (record, false)
-        case .load:
-            return (try await loadAndShare(key: key, load: load), false)
-        }
+        return (answer.record, fromCache)
     }
 
     /// What the cache holds for `key`, without waiting: `.some(nil)` is a cached not-found; `nil` when it
     /// holds nothing or caching is off for `type` (then `value(for:type:load:)` loads or joins a load).
     public func cachedValue(for key: CacheKey, type: RequestType) -> CitizenRecord?? {
-        guard enabledTypes.contains(type) else { return nil }
-        return state.withLock { $0.cachedAnswer(for: key, now: clock.now) }
+        cachedAnswer(for: Pending(key: key, needsRecord: true), type: type).map(\.record)
+    }
+
+    /// Whether the claimed identity exists, as `value(for:type:load:)` answers a record: a cached record or
+    /// not-found answers it as well as a cached yes; `load` asks the database yes or no, and only that
+    /// answer is cached.
+    public func match(
+        for key: CacheKey,
+        type: RequestType,
+        load: @Sendable () async throws -> Bool
+    ) async throws -> (Bool, fromCache: Bool) {
+        let (answer, fromCache) = try await answer(for: Pending(key: key, needsRecord: false), type: type) {
+            try await load() ? .matched : .notFound
+        }
+        return (answer.isMatch, fromCache)
+    }
+
+    /// The yes or no the cache holds for `key`, without waiting; `nil` as for `cachedValue(for:type:)`.
+    public func cachedMatch(for key: CacheKey, type: RequestType) -> Bool? {
+        cachedAnswer(for: Pending(key: key, needsRecord: false), type: type).map(\.isMatch)
     }
 
     public var statistics: CacheStatistics {
@@ -148,58 +161,113 @@ public final class ResultCache: Sendable {
 
     // MARK: Internals
 
-    private func loadAndShare(
-        key: CacheKey,
-        load: @Sendable () async throws -> CitizenRecord?
-    ) async throws -> CitizenRecord? {
-        let result: Result<CitizenRecord?, any Error>
+    private func cachedAnswer(for pending: Pending, type: RequestType) -> Fresh? {
+        guard enabledTypes.contains(type) else { return nil }
+        return state.withLock { $0.cachedAnswer(for: pending, now: clock.now) }
+    }
+
+    /// The answer from the cache, from an identical load under way, or from `load`.
+    private func answer(
+        for pending: Pending,
+        type: RequestType,
+        load: @Sendable () async throws -> Fresh
+    ) async throws -> (Fresh, fromCache: Bool) {
+        guard enabledTypes.contains(type) else { return (try await load(), false) }
+        // Hits, the common case, answer without suspending.
+        if let cached = cachedAnswer(for: pending, type: type) { return (cached, true) }
+        let step = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Step, any Error>) in
+            state.withLock { state in
+                // A load may have finished since the look above.
+                if let cached = state.cachedAnswer(for: pending, now: clock.now) {
+                    continuation.resume(returning: .cached(cached))
+                    return
+                }
+                state.misses += 1
+                if state.loading[pending] != nil {
+                    state.coalesced += 1
+                    state.loading[pending]?.append(continuation)
+                } else {
+                    state.loading[pending] = []
+                    continuation.resume(returning: .load)
+                }
+            }
+        }
+        switch step {
+        case .cached(let answer):
+            return (answer, true)
+        case .joined(let answer):
+            return (answer, false)
+        case .load:
+            return (try await loadAndShare(pending, load: load), false)
+        }
+    }
+
+    private func loadAndShare(_ pending: Pending, load: @Sendable () async throws -> Fresh) async throws -> Fresh {
+        let result: Result<Fresh, any Error>
         do {
             result = .success(try await load())
         } catch {
             result = .failure(error)
         }
         let waiting = state.withLock { state in
-            if case .success(let record) = result {
-                let now = clock.now
-                if let record {
+            if case .success(let fresh) = result {
+                let answer: Answer
+                var recordBytes = 0
+                switch fresh {
+                case .found(let record):
                     let compact = CompactRecord(record, table: &state.sharedStrings)
-                    state.entries.insert(
-                        .found(compact),
-                        for: key,
-                        bytes: Self.entryOverheadBytes + compact.bytes.count,
-                        expires: now.advanced(by: configuration.foundTTL.duration)
-                    )
-                } else {
-                    state.entries.insert(
-                        .notFound,
-                        for: key,
-                        bytes: Self.entryOverheadBytes,
-                        expires: now.advanced(by: configuration.notFoundTTL.duration)
-                    )
+                    answer = .found(compact)
+                    recordBytes = compact.bytes.count
+                case .matched:
+                    answer = .matched
+                case .notFound:
+                    answer = .notFound
                 }
+                let ttl = fresh.isMatch ? configuration.foundTTL : configuration.notFoundTTL
+                state.entries.insert(
+                    answer,
+                    for: pending.key,
+                    bytes: Self.entryOverheadBytes + recordBytes,
+                    expires: clock.now.advanced(by: ttl.duration)
+                )
             }
             state.releaseRemoved()
-            return state.loading.removeValue(forKey: key) ?? []
+            return state.loading.removeValue(forKey: pending) ?? []
         }
         for continuation in waiting { continuation.resume(with: result.map(Step.joined)) }
         return try result.get()
     }
 }
 
+extension ResultCache.Fresh {
+    /// Whether the database knows the claimed identity.
+    fileprivate var isMatch: Bool {
+        switch self {
+        case .found, .matched: true
+        case .notFound: false
+        }
+    }
+}
+
 extension ResultCache.State {
-    /// The answer the cache holds for `key`, counted as a hit: `.some(nil)` is a cached not-found. `nil` on a
-    /// miss, which is not counted here: the caller goes on to load or to join a load.
-    fileprivate mutating func cachedAnswer(for key: CacheKey, now: SchedulingInstant) -> CitizenRecord?? {
-        let lookup = entries.value(for: key, now: now)
+    /// The answer the cache holds for the pending load's key, counted as a hit. `nil` on a miss (a cached yes
+    /// is one for a caller that needs the record), which is not counted here: the caller goes on to load or
+    /// to join a load.
+    fileprivate mutating func cachedAnswer(for pending: ResultCache.Pending, now: SchedulingInstant) -> ResultCache.Fresh? {
+        let lookup = entries.value(for: pending.key, now: now)
         releaseRemoved()
         switch lookup {
         case .hit(.found(let compact)):
             guard let record = compact.record(in: sharedStrings) else { return nil }
             hits += 1
-            return .some(record)
+            return .found(record)
+        case .hit(.matched):
+            guard !pending.needsRecord else { return nil }
+            hits += 1
+            return .matched
         case .hit(.notFound):
             hits += 1
-            return .some(nil)
+            return .notFound
         case .miss:
             return nil
         }
