@@ -36,7 +36,7 @@ public enum CampaignFile: Sendable {
         }
     }
 
-    func writer(path: String) throws -> any SheetWriter {
+    func makeWriter(path: String) throws -> any SheetWriter {
         switch self {
         case .xlsx: try XLSXSheetWriter(path: path)
         case .csv(_, let format): try CSVSheetWriter(path: path, separator: format.separator)
@@ -90,7 +90,7 @@ public enum CampaignFile: Sendable {
     /// in step with the store so that memory stays flat.
     public func writeResults(from store: CampaignStore, to path: String, columns: ResultColumns, type: RequestType) throws {
         let header = try header(for: type)
-        var writer = try writer(path: path)
+        var writer = try makeWriter(path: path)
         do {
             try store.withResults { results in
                 var isHeader = true

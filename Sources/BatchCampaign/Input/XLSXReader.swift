@@ -30,9 +30,11 @@ public struct XLSXReader: SheetReader {
         let styles = StylesParser()
         if let entry = archive["xl/styles.xml"] { try Self.parse(entry, of: archive, with: styles) }
         guard let sheet = archive[sheetPath] else { throw SheetError("the workbook has no \(sheetPath)") }
-        let parser = SheetParser(strings: strings, dateStyles: styles.dateStyles, body: body)
-        try Self.parse(sheet, of: archive, with: parser)
-        if let error = parser.failure { throw error }
+        try withoutActuallyEscaping(body) { body in
+            let parser = SheetParser(strings: strings, dateStyles: styles.dateStyles, body: body)
+            try Self.parse(sheet, of: archive, with: parser)
+            if let error = parser.failure { throw error }
+        }
     }
 
     /// The first `<sheet>` of `xl/workbook.xml`, followed through `xl/_rels/workbook.xml.rels`.

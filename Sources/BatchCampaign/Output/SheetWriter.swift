@@ -88,7 +88,7 @@ public final class XLSXSheetWriter: SheetWriter {
             case .empty: continue
             case .text(let text): result = worksheet_write_string(worksheet, row, lxw_col_t(column), text, nil)
             case .number(let text), .date(let text):
-                let format = if case .date = cell { dateFormat } else { Optional<UnsafeMutablePointer<lxw_format>>.none }
+                let format: UnsafeMutablePointer<lxw_format>? = if case .date = cell { dateFormat } else { nil }
                 result =
                     if let value = Double(text) {
                         worksheet_write_number(worksheet, row, lxw_col_t(column), value, format)

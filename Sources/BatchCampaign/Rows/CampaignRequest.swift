@@ -74,7 +74,7 @@ public struct PreparedRow: Sendable, Hashable {
     /// its type needs, is not sent.
     public init(_ row: SheetRow, header: HeaderMap, settings: CampaignSettings) {
         number = row.number
-        let name = CellRepair.kept(CellRepair.trimmed(row[header[.fullName]].text))
+        let name = RepairedCell.kept(CellRepair.trimmed(row[header[.fullName]].text))
         let cccd = CellRepair.idNumber(row[header[.idNumber]], kind: .cccd)
         let cmnd = CellRepair.idNumber(row[header[.legacyIdNumber]], kind: .cmnd)
         let dateOfBirth = CellRepair.dateOfBirth(row[header[.dateOfBirth]])

@@ -28,7 +28,8 @@ public enum CellRepair {
     public static func idNumber(_ cell: SheetCell, kind: IdKind) -> RepairedCell {
         let text = trimmed(cell.text)
         guard !text.isEmpty else { return .kept(nil) }
-        guard let digits = plainDigits(text, isNumber: { if case .number = cell { true } else { false } }()) else {
+        let isNumber = if case .number = cell { true } else { false }
+        guard let digits = plainDigits(text, isNumber: isNumber) else {
             if text.contains(where: { $0 == "E" || $0 == "e" }), text.contains(where: \.isNumber) {
                 return .refused(
                     "\(kind.label) \"\(text)\" ở dạng số khoa học: Excel đã làm mất chữ số. Hãy định dạng cột là Văn bản (Text) và nhập lại số."

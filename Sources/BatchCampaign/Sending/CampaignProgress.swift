@@ -39,7 +39,7 @@ public struct CampaignProgress: Sendable, Hashable {
         return "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] \(percent)% " + line
     }
 
-    static func oneDecimal(_ value: Double) -> String {
+    public static func oneDecimal(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }

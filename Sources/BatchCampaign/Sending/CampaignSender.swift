@@ -58,7 +58,7 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
         do {
             try await readOutcomes(consumer, topic: outcomeTopic, store: store)
             let run = try store.beginRun()
-            let sent = Atomic<Int>(0)
+            let sent = SentCounter()
             let start = clock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await consume(consumer, store: store, prefix: settings.requestIdPrefix) }
@@ -66,7 +66,7 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                     group.addTask {
                         while true {
                             try await clock.sleep(for: progress.interval)
-                            progress.show(try snapshot(store, sent: sent.load(ordering: .relaxed), since: start))
+                            progress.show(try snapshot(store, sent: sent.value.load(ordering: .relaxed), since: start))
                         }
                     }
                 }
@@ -86,7 +86,7 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                             batch, producer: producer, topic: requestTopic, pacer: pacer, from: index, start: start,
                             store: store, run: run
                         )
-                        sent.store(index, ordering: .relaxed)
+                        sent.value.store(index, ordering: .relaxed)
                     }
                 }
                 let deadline = clock.now.advanced(by: wait)
@@ -94,7 +94,7 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                     try await clock.sleep(for: .milliseconds(200))
                 }
                 group.cancelAll()
-                progress?.show(try snapshot(store, sent: sent.load(ordering: .relaxed), since: start))
+                progress?.show(try snapshot(store, sent: sent.value.load(ordering: .relaxed), since: start))
             }
         } catch {
             await close(consumer, producer)
@@ -145,7 +145,10 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
             try store.markSent(delivered, run: run)
             index += group.count
             if delivered.count < group.count {
-                let error = results.compactMap { if case .failure(let error) = $0 { error } else { nil } }.first
+                let error = results.lazy.compactMap { result -> KafkaError? in
+                    if case .failure(let error) = result { return error }
+                    return nil
+                }.first
                 logger.error("Requests not delivered", metadata: ["batch.failed": "\(group.count - delivered.count)"])
                 throw CampaignError("Kafka did not accept \(group.count - delivered.count) requests: \(error.map { "\($0)" } ?? "")")
             }
@@ -161,7 +164,8 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
         }
         let partitions = (0..<count).map { TopicPartition(topic: topic, partition: Int32($0)) }
         let stored = try store.positions(topic: topic)
-        let ends = try await consumer.endOffsets(of: partitions.filter { stored[$0] == nil })
+        let unread = partitions.filter { stored[$0] == nil }
+        let ends = unread.isEmpty ? [:] : try await consumer.endOffsets(of: unread)
         let starts = stored.merging(ends) { stored, _ in stored }
         try store.record([], positions: ends)
         try consumer.assign(starts)
@@ -191,4 +195,9 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
             if !positions.isEmpty { try store.record(outcomes, positions: positions) }
         }
     }
+}
+
+/// Messages published by the running campaign, read by the progress display.
+private final class SentCounter: Sendable {
+    let value = Atomic<Int>(0)
 }

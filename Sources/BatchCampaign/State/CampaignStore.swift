@@ -277,7 +277,7 @@ public struct CampaignError: Error, Sendable, CustomStringConvertible {
 
     static func settingsChanged(_ previous: CampaignSettings) -> Self {
         Self(
-            description: "this campaign was started with --portal \(previous.portal) --type \(previous.type.rawValue)"
+            "this campaign was started with --portal \(previous.portal) --type \(previous.type.rawValue)"
                 + (previous.procedureCode.map { " --procedure \($0)" } ?? "")
                 + "; resume it with the same options or choose another --campaign"
         )
