@@ -83,6 +83,11 @@ struct UTF8Stream {
         var bytes = carry + bytes
         carry = []
         if !started {
+            // The BOM is looked for only once enough bytes have come to hold it.
+            guard bytes.count >= 3 else {
+                carry = bytes
+                return []
+            }
             started = true
             switch encoding {
             case .utf8WithBOM: if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }

@@ -42,7 +42,7 @@ public struct XLSXReader: SheetReader {
         guard let workbook = archive["xl/workbook.xml"], let relations = archive["xl/_rels/workbook.xml.rels"] else {
             return "xl/worksheets/sheet1.xml"
         }
-        let first = AttributeCollector(element: "sheet", attribute: "r:id", firstOnly: true)
+        let first = AttributeCollector(element: "sheet", attribute: "r:id")
         try Self.parse(workbook, of: archive, with: first)
         let targets = AttributeCollector(element: "Relationship", attribute: "Target", key: "Id")
         try Self.parse(relations, of: archive, with: targets)
@@ -63,10 +63,9 @@ public struct XLSXReader: SheetReader {
         guard let stream = InputStream(url: temporary) else { throw SheetError("cannot read \(entry.path)") }
         let parser = XMLParser(stream: stream)
         parser.delegate = delegate
-        // A delegate that stops early (first sheet found, a row refused) is not a damaged file.
-        let aborted = XMLParser.ErrorCode.delegateAbortedParseError.rawValue
-        if !parser.parse(), let error = parser.parserError as NSError?, error.code != aborted {
-            throw SheetError("\(entry.path) is not well-formed XML: \(error.localizedDescription)")
+        // A sheet parser stopped by its row handler's error reports that error, not a damaged file.
+        if !parser.parse(), (delegate as? SheetParser)?.failure == nil {
+            throw SheetError("\(entry.path) is not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "")")
         }
     }
 
@@ -100,19 +99,17 @@ final class SharedStrings {
     }
 }
 
-/// Collects one attribute of every matching element (or of the first only).
+/// Collects one attribute of every matching element of a small part (the workbook, its relationships).
 final class AttributeCollector: NSObject, XMLParserDelegate {
     let element: String
     let attribute: String
     let key: String?
-    let firstOnly: Bool
     private(set) var values: [(key: String, value: String)] = []
 
-    init(element: String, attribute: String, key: String? = nil, firstOnly: Bool = false) {
+    init(element: String, attribute: String, key: String? = nil) {
         self.element = element
         self.attribute = attribute
         self.key = key
-        self.firstOnly = firstOnly
     }
 
     func parser(
@@ -124,7 +121,6 @@ final class AttributeCollector: NSObject, XMLParserDelegate {
     ) {
         guard elementName == element, let value = attributes[attribute] else { return }
         values.append((key.flatMap { attributes[$0] } ?? "", value))
-        if firstOnly { parser.abortParsing() }
     }
 }
 
