@@ -18,6 +18,9 @@ struct CellRepairTests {
         IdCase(cell: .number("89090000123"), kind: .cccd, value: "089090000123", refused: false, noted: true),
         IdCase(cell: .number("89090000123.0"), kind: .cccd, value: "089090000123", refused: false, noted: true),
         IdCase(cell: .text("89090000123"), kind: .cccd, value: "089090000123", refused: false, noted: true),
+        // 001 is Hà Nội: Excel dropped two zeros.
+        IdCase(cell: .number("1090012345"), kind: .cccd, value: "001090012345", refused: false, noted: true),
+        IdCase(cell: .number("9090012345"), kind: .cccd, value: nil, refused: true, noted: true),
         // 099 is no province: a 0 in front does not make a valid number, so nothing is guessed.
         IdCase(cell: .number("99090000123"), kind: .cccd, value: nil, refused: true, noted: true),
         IdCase(cell: .text("089090000123"), kind: .cccd, value: "089090000123", refused: false, noted: false),
@@ -43,7 +46,7 @@ struct CellRepairTests {
 
     @Test func notesAreVietnamese() throws {
         let note = try #require(CellRepair.idNumber(.number("89090000123"), kind: .cccd).note)
-        #expect(note.contains("Đã thêm số 0"))
+        #expect(note.contains("Đã thêm 1 số 0 ở đầu Số CCCD"))
         let refusal = try #require(CellRepair.idNumber(.text("1.0909E+11"), kind: .cccd).note)
         #expect(refusal.contains("dạng số khoa học"))
     }

@@ -75,7 +75,7 @@ import Testing
         #expect(Array(written[0].suffix(3)) == [.text("Trạng thái"), .text("Kết quả"), .text("Ghi chú")])
         #expect(written[1][5] == .text("verified"))
         guard case .text(let repairNote) = written[1][7] else { Issue.record("no note on a repaired row"); return }
-        #expect(repairNote.contains("Đã thêm số 0"))
+        #expect(repairNote.contains("số 0 ở đầu Số CCCD"))
         #expect(repairNote.contains("Đã đổi ngày sinh"))
         #expect(written[3][5] == .text("refused"))
         guard case .text(let refusal) = written[3][7] else { Issue.record("no note on a refused row"); return }
@@ -104,7 +104,7 @@ import Testing
         #expect(written.map { Array($0.prefix(5)) } == texts)
         #expect(written[0].suffix(3) == ["Trạng thái", "Kết quả", "Ghi chú"])
         #expect(written[1][5] == "verified")
-        #expect(written[1][7].contains("Đã thêm số 0"))
+        #expect(written[1][7].contains("số 0 ở đầu Số CCCD"))
         #expect(written[2][5] == "refused")
         #expect(written[2][7].contains("dạng số khoa học"))
     }

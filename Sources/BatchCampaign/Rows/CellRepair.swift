@@ -21,10 +21,10 @@ public enum CellRepair {
         var label: String { self == .cccd ? "Số CCCD" : "Số CMND" }
     }
 
-    /// An ID number cell. Excel drops the leading 0 of a number stored as a number: every province
-    /// code starts with 0, so an 11-digit number that becomes a valid province-coded CCCD with its 0
-    /// back is repaired, and so is an 8-digit CMND. Scientific notation and separators lose or hide
-    /// digits and are refused.
+    /// An ID number cell. Excel drops the leading zeros of a number stored as a number: every province
+    /// code starts with 0 (Hà Nội's `001` with two), so an 11- or 10-digit number that becomes a valid
+    /// province-coded CCCD with its zeros back is repaired, and so is an 8-digit CMND. Scientific
+    /// notation and separators lose or hide digits and are refused.
     public static func idNumber(_ cell: SheetCell, kind: IdKind) -> RepairedCell {
         let text = trimmed(cell.text)
         guard !text.isEmpty else { return .kept(nil) }
@@ -43,12 +43,15 @@ public enum CellRepair {
             return .kept(text)
         }
         switch (kind, digits.count) {
-        case (.cccd, IdNumber.cccdLength - 1):
-            let restored = "0" + digits
+        case (.cccd, IdNumber.cccdLength - 2...IdNumber.cccdLength - 1):
+            let zeros = String(repeating: "0", count: IdNumber.cccdLength - digits.count)
+            let restored = zeros + digits
             guard let cccd = CCCDNumber(restored), cccd.province != nil, case .success = IdNumber.check(restored) else {
-                return .refused("Số CCCD chỉ có 11 chữ số và thêm số 0 ở đầu cũng không thành số CCCD hợp lệ: hãy kiểm tra lại.")
+                return .refused(
+                    "Số CCCD chỉ có \(digits.count) chữ số và thêm số 0 ở đầu cũng không thành số CCCD hợp lệ: hãy kiểm tra lại."
+                )
             }
-            return .repaired(restored, "Đã thêm số 0 ở đầu Số CCCD (Excel đã bỏ số 0 khi lưu ô dạng số).")
+            return .repaired(restored, "Đã thêm \(zeros.count) số 0 ở đầu Số CCCD (Excel đã bỏ số 0 khi lưu ô dạng số).")
         case (.cmnd, IdNumber.cmndLength - 1):
             return .repaired("0" + digits, "Đã thêm số 0 ở đầu Số CMND (Excel đã bỏ số 0 khi lưu ô dạng số).")
         default:
