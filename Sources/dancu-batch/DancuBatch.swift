@@ -138,7 +138,7 @@ struct Status: ParsableCommand {
         guard let settings = try store.settings() else { throw ValidationError("campaign '\(campaign)' has no settings yet") }
         let counts = try store.counts()
         print("\(settings.name): \(settings.type.rawValue) · \(settings.portal)")
-        print(CampaignProgress(counts: counts, sentThisRun: 0, elapsed: .zero, rate: 1).line)
+        print(counts.line + " · chưa có kết quả (awaiting) \(counts.awaiting)")
         print(counts.isComplete ? "Hoàn tất (complete)" : "Chưa xong: chạy lại submit với cùng --campaign (not complete: run submit again)")
     }
 }

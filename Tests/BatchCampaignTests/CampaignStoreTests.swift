@@ -116,3 +116,30 @@ struct CampaignStoreTests {
         #expect(id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
     }
 }
+
+struct ResultColumnsTests {
+    static func result(_ citizen: ReleasedCitizen?) -> RowResult {
+        RowResult(sent: true, status: .found, message: "thành công", notes: "", citizen: citizen)
+    }
+
+    @Test func lookupWritesEachReleasedFieldUnderItsVietnameseName() {
+        let columns = ResultColumns(type: .lookup, releasing: [.permanentAddress, .fullName, .ethnicity])
+        #expect(columns.names == ["Trạng thái", "Kết quả", "Ghi chú", "Họ và tên (CSDLQG)", "Dân tộc (CSDLQG)", "Nơi thường trú (CSDLQG)"])
+        let citizen = ReleasedCitizen(values: [
+            .fullName: .text("PHẠM VĂN ĐỨC"), .ethnicity: .missing,
+            .permanentAddress: .address(Address(provinceCode: "30", detail: "THÔN AN NINH", country: "VIỆT NAM")),
+        ])
+        #expect(columns.cells(for: Self.result(citizen)) == ["found", "thành công", "", "PHẠM VĂN ĐỨC", "Chưa có thông tin", "THÔN AN NINH, VIỆT NAM"])
+    }
+
+    @Test func linkAddsTheCCCDTheDatabaseHoldsAndVerifyNothingMore() {
+        let link = ResultColumns(type: .link, releasing: [])
+        #expect(link.names.last == "Số CCCD (CSDLQG)")
+        #expect(link.cells(for: Self.result(ReleasedCitizen(values: [.idNumber: .text("089175000321")]))).last == "089175000321")
+        let verify = ResultColumns(type: .verify, releasing: [.fullName])
+        #expect(verify.names == ["Trạng thái", "Kết quả", "Ghi chú"])
+        #expect(verify.cells(for: nil) == ["", "", ""])
+        let refused = RowResult(sent: false, status: nil, message: nil, notes: "ghi chú", citizen: nil)
+        #expect(verify.cells(for: refused).first == "refused")
+    }
+}

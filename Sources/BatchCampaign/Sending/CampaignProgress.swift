@@ -22,13 +22,9 @@ public struct CampaignProgress: Sendable, Hashable {
     /// Seconds until the rows still without an outcome are through, at the configured rate.
     public var secondsLeft: Int { Int((Double(counts.awaiting) / rate).rounded(.up)) }
 
-    /// `gửi 120/500 · có kết quả 100 (verified 90, not_verified 10) · từ chối 3 · 10.0/s · còn 0:38`
+    /// `gửi 120/500 · có kết quả 100 (not_verified 10, verified 90) · từ chối 3 · 10.0/s · còn 0:38`
     public var line: String {
-        let statuses = counts.answered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        let toSend = counts.requests
-        return "gửi \(counts.sent)/\(toSend) · có kết quả \(counts.answeredRows)"
-            + (statuses.isEmpty ? "" : " (\(statuses))")
-            + " · từ chối \(counts.refused) · \(Self.oneDecimal(currentRate))/s · còn \(Self.clock(secondsLeft))"
+        counts.line + " · \(Self.oneDecimal(currentRate))/s · còn \(Self.clock(secondsLeft))"
     }
 
     /// The line behind a bar of `width` cells filled by the share of rows that have a result.

@@ -269,6 +269,13 @@ public struct CampaignCounts: Sendable, Hashable, Codable {
     public var awaiting: Int { rows - refused - answeredRows }
     /// Every row has an outcome or a refusal note.
     public var isComplete: Bool { awaiting == 0 }
+
+    /// `gửi 120/500 · có kết quả 100 (not_verified 10, verified 90) · từ chối 3`
+    public var line: String {
+        let statuses = answered.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "gửi \(sent)/\(requests) · có kết quả \(answeredRows)" + (statuses.isEmpty ? "" : " (\(statuses))")
+            + " · từ chối \(refused)"
+    }
 }
 
 /// A campaign cannot go on as asked.
