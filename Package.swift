@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "dancu-sim", targets: ["dancu-sim"]),
         .executable(name: "dancu-load", targets: ["dancu-load"]),
         .executable(name: "dancu-bench", targets: ["dancu-bench"]),
+        .executable(name: "dancu-batch", targets: ["dancu-batch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -35,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         // OTLP over HTTP only: the gRPC exporter would bring grpc-swift for nothing an operator needs.
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The only C in the project: librdkafka from the system (Debian's librdkafka-dev).
@@ -42,6 +45,12 @@ let package = Package(
             name: "CRdKafka",
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
+        ),
+        // libxlsxwriter from the system (Debian's libxlsxwriter-dev), for the campaign's .xlsx output.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
         ),
         // Kafka producer, consumer, admin and the embedded (mock) cluster. The only target that imports CRdKafka.
         .target(
@@ -191,6 +200,33 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Clean-up campaigns from officers' spreadsheets: reading, repairing, campaign state, results.
+        .target(
+            name: "BatchCampaign",
+            dependencies: [
+                "CXlsxWriter",
+                "DanCuConfig",
+                "DanCuContract",
+                "Kafka",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "dancu-batch",
+            dependencies: [
+                "BatchCampaign",
+                "DanCuContract",
+                // For the configuration: the gateway's own loader and checks.
+                "Gateway",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "dancu-gateway",
             dependencies: [
@@ -298,6 +334,13 @@ let package = Package(
         .testTarget(
             name: "PopulationDBTests",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client"), "DanCuConfig", "DanCuContract", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), "PopulationDB", "PopulationSimulator", "SyntheticPopulation", "DurationUnits"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BatchCampaignTests",
+            dependencies: ["BatchCampaign", "DanCuContract", "Kafka", "SyntheticPopulation"],
+            // Writes the Excel and CSV fixtures and reads our output back with openpyxl.
+            exclude: ["excel_fixtures.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(
