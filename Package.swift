@@ -343,18 +343,36 @@ let package = Package(
             exclude: ["excel_fixtures.py"],
             swiftSettings: strictSettings
         ),
+        // Unit tests of the gateway's parts: no Kafka, no network, time injected.
         .testTarget(
             name: "GatewayTests",
-            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), "PopulationDB", 
+            dependencies: [
                 "Gateway",
                 "DanCuConfig",
                 "DanCuContract",
                 "Kafka",
                 "Operations",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The gateway end to end: in-process on an embedded cluster and a loopback simulator, and its commands
+        // as processes (found through GATEWAY_BIN_PATH, which scripts/test takes from `swift build --show-bin-path`).
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Gateway",
+                "DanCuConfig",
+                "DanCuContract",
+                "Kafka",
+                "Operations",
+                "PopulationDB",
                 "PopulationSimulator",
                 "SyntheticPopulation",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

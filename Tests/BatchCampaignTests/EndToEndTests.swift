@@ -15,6 +15,13 @@ import Testing
     /// The embedded default's population (Config/gateway.yaml: embedded.seed, embedded.citizens).
     static let population = SyntheticPopulation(seed: 1, size: 1_000_000)
 
+    /// This build's executables: `GATEWAY_BIN_PATH` (scripts/test), else beside this test runner.
+    static func executable(_ name: String) -> URL {
+        let folder = ProcessInfo.processInfo.environment["GATEWAY_BIN_PATH"].map { URL(filePath: $0) }
+            ?? URL(filePath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+        return folder.appending(path: name)
+    }
+
     /// A gateway child process; its first stdout line names the embedded cluster.
     final class Gateway: Sendable {
         let process: Process
@@ -22,7 +29,7 @@ import Testing
 
         init() async throws {
             let process = Process()
-            process.executableURL = EndToEndTests.root.appending(path: ".build/debug/dancu-gateway")
+            process.executableURL = EndToEndTests.executable("dancu-gateway")
             process.arguments = ["run"]
             process.currentDirectoryURL = EndToEndTests.root
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }
@@ -65,7 +72,7 @@ import Testing
     /// A `dancu-batch` child; returns its exit status and standard output.
     static func batch(_ arguments: [String], started: ((Process) async throws -> Void)? = nil) async throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = root.appending(path: ".build/debug/dancu-batch")
+        process.executableURL = executable("dancu-batch")
         process.arguments = arguments
         process.currentDirectoryURL = root
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }

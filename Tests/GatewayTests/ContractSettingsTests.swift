@@ -8,13 +8,13 @@ import Testing
 @Suite struct ContractSettingsTests {
     @Test func tonePlacementIsReadAndCheckedByKey() throws {
         let (_, rules) = try GatewayConfiguration.load(
-            path: GatewayTestBed.shippedConfiguration,
+            path: ShippedConfiguration.path,
             environment: ["DANCU_CONTRACT_NAMES_TONE_PLACEMENT": "modern"]
         )
         #expect(rules.settings.names.tonePlacement == .modern)
         let error = #expect(throws: ConfigurationError.self) {
             try GatewayConfiguration.load(
-                path: GatewayTestBed.shippedConfiguration,
+                path: ShippedConfiguration.path,
                 environment: ["DANCU_CONTRACT_NAMES_TONE_PLACEMENT": "new"]
             )
         }
@@ -30,7 +30,7 @@ import Testing
         ] {
             let error = #expect(throws: ConfigurationError.self) {
                 try GatewayConfiguration.load(
-                    path: GatewayTestBed.shippedConfiguration,
+                    path: ShippedConfiguration.path,
                     environment: ["DANCU_CONTRACT_PROCEDURE_CATALOGUE": file]
                 )
             }

@@ -14,7 +14,7 @@ import Testing
 
     static func load(_ environment: [String: String], development: Bool = false) throws(ConfigurationError) -> GatewayConfiguration {
         try GatewayConfiguration.load(
-            path: GatewayTestBed.shippedConfiguration, environment: environment, developmentRequested: development
+            path: ShippedConfiguration.path, environment: environment, developmentRequested: development
         ).0
     }
 

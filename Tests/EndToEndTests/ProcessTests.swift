@@ -9,7 +9,7 @@ import FoundationNetworking
 
 /// The gateway as the operators run it: a separate process, killed, stopped and doubled.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {
-    static let executable = GatewayTestBed.repositoryRoot.appending(path: ".build/debug/dancu-gateway").path
+    static let executable = GatewayTestBed.executable("dancu-gateway")
 
     /// A `dancu-gateway run` child pointed at the test bed.
     final class GatewayProcess: Sendable {

@@ -50,6 +50,14 @@ struct GatewayTestBed: Sendable {
 
     static var shippedConfiguration: String { repositoryRoot.appending(path: "Config/gateway.yaml").path }
 
+    /// An executable of this build: from `GATEWAY_BIN_PATH` (scripts/test sets it from `swift build
+    /// --show-bin-path`), else from the folder of this test runner, which SwiftPM builds beside them.
+    static func executable(_ name: String) -> String {
+        let folder = ProcessInfo.processInfo.environment["GATEWAY_BIN_PATH"].map { URL(filePath: $0) }
+            ?? URL(filePath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+        return folder.appending(path: name).path
+    }
+
     /// Environment overrides that point the shipped configuration at this test bed.
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = [

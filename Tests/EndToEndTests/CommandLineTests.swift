@@ -12,11 +12,7 @@ import FoundationNetworking
 
 /// The commands as a newcomer runs them: `dev-kafka` with kcat on the other side, and the demo.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct CommandLineTests {
-    static let gateway = executable("dancu-gateway")
-
-    static func executable(_ name: String) -> String {
-        GatewayTestBed.repositoryRoot.appending(path: ".build/debug/\(name)").path
-    }
+    static let gateway = GatewayTestBed.executable("dancu-gateway")
 
     /// The environment of a newcomer's shell: none of the test runner's own `DANCU_*` settings.
     static func environment(_ extra: [String: String]) -> [String: String] {
@@ -153,7 +149,7 @@ import FoundationNetworking
 
     @Test func everyCommandPrintsItsVersion() async throws {
         for name in ["dancu-gateway", "dancu-sim", "dancu-load", "dancu-bench"] {
-            let result = try await Self.runToEnd(Self.executable(name), ["--version"])
+            let result = try await Self.runToEnd(GatewayTestBed.executable(name), ["--version"])
             #expect(result.status == 0, "\(name)")
             #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == BuildVersion.current, "\(name)")
         }
@@ -215,7 +211,7 @@ import FoundationNetworking
         #expect(idle.totals.consumed == 0, "no traffic was needed for it")
 
         let load = try await Self.runToEnd(
-            Self.executable("dancu-load"),
+            GatewayTestBed.executable("dancu-load"),
             ["generate", "--bootstrap", bootstrap, "--count", "200", "--rate", "50"]
         )
         #expect(load.status == 0, "\(load.output.suffix(2_000))\(load.errors.suffix(2_000))")
@@ -268,7 +264,7 @@ import FoundationNetworking
     @Test func theSimulatorProcessTakesItsSecretFromTheEnvironmentAndHoldsTimedOutRequests() async throws {
         let secret = "from-the-environment-\(UUID().uuidString)"
         let process = Self.process(
-            Self.executable("dancu-sim"), ["--port", "0", "--timeout-rate", "1", "--hang-limit", "60"],
+            GatewayTestBed.executable("dancu-sim"), ["--port", "0", "--timeout-rate", "1", "--hang-limit", "60"],
             environment: ["DANCU_SIM_SECRET": secret]
         )
         let output = Pipe()
