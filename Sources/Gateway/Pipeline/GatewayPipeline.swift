@@ -20,7 +20,6 @@ public final class GatewayPipeline: Service {
     private let metrics: GatewayMetrics
     private let rules: ContractRules
     private let ledger: OffsetLedger
-    private let pauses = Mutex(PartitionPauses())
     private let configuration: PipelineConfiguration
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
@@ -51,10 +50,9 @@ public final class GatewayPipeline: Service {
 
     /// Pauses what a full portal queue or an open circuit should stop, and resumes it when they clear.
     private func watchSchedulerAndBreaker() {
-        scheduler.onBackpressure { [self] portal, paused in
-            let topic = rules.portal(withId: portal).map(rules.requestTopic(for:))
-            let partitions = ledger.ownedPartitions.filter { $0.topic == topic }
-            change(.portalQueueFull, paused: paused, partitions)
+        scheduler.onBackpressure { [self] portal, full in
+            guard let topic = rules.portal(withId: portal).map(rules.requestTopic(for:)) else { return }
+            apply(full ? ledger.portalQueueFilled(topic: topic) : ledger.portalQueueDrained(topic: topic))
         }
         breaker.onStateChange { [self] state in
             metrics.circuit(state: state)
@@ -62,16 +60,19 @@ public final class GatewayPipeline: Service {
                 logger.warning("Circuit open: population database calls stop; request partitions paused")
                 scheduler.pause(until: scheduler.now.advanced(by: circuitCoolDown))
             }
-            change(.circuitOpen, paused: state == .open, ledger.ownedPartitions)
+            apply(state == .open ? ledger.circuitOpened() : ledger.circuitReleased())
         }
     }
 
-    private func change(_ reason: PartitionPauses.Reason, paused: Bool, _ partitions: [TopicPartition]) {
-        let (toPause, toResume) = pauses.withLock { pauses in
-            paused ? (pauses.add(reason, to: partitions), []) : ([], pauses.remove(reason, from: partitions))
-        }
-        consumer.pause(toPause)
-        consumer.resume(toResume)
+    /// The one place the consumer's pause state changes: to what the ledger decided.
+    private func apply(_ actions: OffsetLedger.Actions) {
+        guard !actions.isEmpty else { return }
+        consumer.pause(actions.pause)
+        consumer.resume(actions.resume)
+        logger.debug(
+            "Partitions paused or resumed",
+            metadata: ["paused": "\(actions.pause.map(\.description))", "resumed": "\(actions.resume.map(\.description))"]
+        )
     }
 
     /// Runs until graceful shutdown: then stops fetching, lets in-flight work finish within `shutdownTimeout`,
@@ -114,8 +115,9 @@ public final class GatewayPipeline: Service {
         while !stopRequested.load(ordering: .acquiring), !Task.isCancelled {
             let events: [KafkaConsumerEvent]
             do {
-                // Each message starts a task; a batch of hundreds queued that many jobs ahead of the calls
-                // just granted, which then reached the database late and bunched (429s at the full quota).
+                // A small batch: the tasks it starts (one for its answered messages, one per message that
+                // must wait) queue ahead of the calls just granted, and hundreds of them make those calls
+                // reach the database late and bunched.
                 events = try await consumer.poll(maxMessages: Self.pollBatch, timeout: .milliseconds(50))
             } catch {
                 // Only fatal consumer errors are thrown; stopping lets the orchestrator restart a clean process.
@@ -127,11 +129,10 @@ public final class GatewayPipeline: Service {
                 case .messages(let messages):
                     start(messages)
                 case .assigned(let partitions):
-                    ledger.assign(partitions)
+                    apply(ledger.assigned(partitions))
                     scheduler.readmit(sources: Set(partitions.map(RequestProcessor.source(of:))))
                     await updateQuotaShare()
                     metrics.group(joined: true)
-                    if breaker.state == .open { change(.circuitOpen, paused: true, partitions) }
                     logger.info("Partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
                 case .revoked(let partitions):
                     await revoke(partitions)
@@ -155,8 +156,8 @@ public final class GatewayPipeline: Service {
     private func start(_ messages: [KafkaMessage]) {
         var begun: [(KafkaMessage, OffsetLedger.Ticket)] = []
         for message in messages {
-            let (ticket, backpressure) = ledger.begin(message)
-            apply(backpressure)
+            let (ticket, actions) = ledger.polled(message)
+            apply(actions)
             if let ticket { begun.append((message, ticket)) }
         }
         guard !begun.isEmpty else { return }
@@ -180,9 +181,9 @@ public final class GatewayPipeline: Service {
     private func settle(_ ticket: OffsetLedger.Ticket, _ disposition: RequestProcessor.Disposition) {
         switch disposition {
         case .published:
-            apply(ledger.finish(ticket))
+            apply(ledger.finished(ticket))
         case .withdrawn:
-            apply(ledger.withdraw(ticket))
+            apply(ledger.withdrawn(ticket))
         case .unpublished:
             guard !Task.isCancelled else { return }
             logger.critical(
@@ -192,29 +193,18 @@ public final class GatewayPipeline: Service {
         }
     }
 
-    private func apply(_ backpressure: OffsetLedger.Backpressure) {
-        guard !backpressure.isEmpty else { return }
-        change(.capacity, paused: true, backpressure.pause)
-        change(.capacity, paused: false, backpressure.resume)
-        logger.debug(
-            "Backpressure",
-            metadata: ["paused": "\(backpressure.pause.map(\.description))", "resumed": "\(backpressure.resume.map(\.description))"]
-        )
-    }
-
     /// Called while the partitions are still owned: requests still waiting for a call are withdrawn (the
     /// next owner answers them), calls already made finish or are waited for (bounded), what finished is
     /// committed, then the partitions go. Waiting for queued requests instead would stretch the revocation
     /// past the group's rebalance timeout, and a member dropped from the group would still be calling.
     private func revoke(_ partitions: [TopicPartition]) async {
-        ledger.beginRevocation(partitions)
+        ledger.revocationStarted(partitions)
         scheduler.withdraw(sources: Set(partitions.map(RequestProcessor.source(of:))))
         // The share drops before the wait: the next owner may start calling before this wait ends.
         await updateQuotaShare(leaving: Set(partitions))
         let finished = await waitForIdle(partitions, timeout: configuration.revocationTimeout.duration)
         await commitFinished(of: partitions)
-        ledger.completeRevocation(partitions)
-        pauses.withLock { $0.forget(partitions) }
+        apply(ledger.revoked(partitions))
         logger.info(
             "Partitions revoked",
             metadata: ["partitions": "\(partitions.map(\.description))", "allFinished": "\(finished)"]
@@ -226,7 +216,7 @@ public final class GatewayPipeline: Service {
         guard !offsets.isEmpty else { return }
         do {
             try await consumer.commit(offsets)
-            ledger.markCommitted(offsets)
+            ledger.committed(offsets)
             for (partition, offset) in offsets { metrics.committed(partition, offset: offset) }
         } catch {
             logger.warning("Offset commit failed; will retry", metadata: ["error": "\(error)"])

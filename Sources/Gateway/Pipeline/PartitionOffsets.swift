@@ -3,7 +3,7 @@ import DequeModule
 /// One partition's messages in flight and the offset that may be committed: the lowest offset not yet
 /// finished. A slow message holds back the commit, never the messages after it.
 ///
-/// A plain value: the ledger owns one per assigned partition and does the locking.
+/// A plain value: `PartitionLedger` keeps one per assigned partition; `OffsetLedger` does the locking.
 struct PartitionOffsets {
     private enum Progress {
         case working, finished
