@@ -45,7 +45,9 @@ public struct DevelopmentEnvironment: Sendable {
                 secret: secret,
                 quota: embedded.simulatorQuota,
                 latencyMs: embedded.latency.duration.inMilliseconds,
-                latencyP99Ms: embedded.latencyP99.duration.inMilliseconds
+                latencyP99Ms: embedded.latencyP99.duration.inMilliseconds,
+                // The registry's convention is the one the gateway normalises names to.
+                tonePlacement: configuration.contract.names.tonePlacement
             ),
             logger: logger
         )

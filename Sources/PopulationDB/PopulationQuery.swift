@@ -11,9 +11,13 @@ public struct PopulationQuery: Sendable, Hashable {
     public var officerId: String?
     /// A 12-digit CCCD (sent as `SoDinhDanh`) or a 9-digit CMND (sent as `SoCMND`).
     public var idNumber: String
-    /// As the citizen or officer typed it; the database compares it after normalisation.
-    public var fullName: String
-    public var dateOfBirth: BirthDate
+    /// As the gateway normalised it; the database compares it as exact text. Absent only when the two
+    /// numbers are asked about (`legacyIdNumber`).
+    public var fullName: String?
+    public var dateOfBirth: BirthDate?
+    /// The 9-digit CMND that should be on the record of the 12-digit `idNumber` (sent as `SoCMND` beside
+    /// `SoDinhDanh`): a link's question.
+    public var legacyIdNumber: String?
     /// W3C trace context of the request that caused this call, forwarded as the `traceparent` header.
     public var traceparent: String?
 
@@ -22,8 +26,9 @@ public struct PopulationQuery: Sendable, Hashable {
         serviceCode: String? = nil,
         officerId: String? = nil,
         idNumber: String,
-        fullName: String,
-        dateOfBirth: BirthDate,
+        fullName: String?,
+        dateOfBirth: BirthDate?,
+        legacyIdNumber: String? = nil,
         traceparent: String? = nil
     ) {
         self.requestId = requestId
@@ -32,6 +37,7 @@ public struct PopulationQuery: Sendable, Hashable {
         self.idNumber = idNumber
         self.fullName = fullName
         self.dateOfBirth = dateOfBirth
+        self.legacyIdNumber = legacyIdNumber
         self.traceparent = traceparent
     }
 

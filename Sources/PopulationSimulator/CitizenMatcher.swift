@@ -21,7 +21,11 @@ struct CitizenMatcher: Sendable {
             }
         guard var candidate else { return nil }
         candidate.fullName = tones.placingTones(in: candidate.fullName)
-        guard candidate.fullName == query.fullName, candidate.dateOfBirth.matches(query.dateOfBirth) else { return nil }
+        // What the query leaves out is not compared; decoding refused queries that leave out too much.
+        guard query.fullName.map({ $0 == candidate.fullName }) ?? true,
+            query.dateOfBirth.map(candidate.dateOfBirth.matches) ?? true,
+            query.legacyIdNumber.map({ $0 == candidate.legacyIdNumber }) ?? true
+        else { return nil }
         return candidate
     }
 }

@@ -251,6 +251,17 @@ import Testing
         #expect(error?.problems == [problem])
     }
 
+    /// A link needs the two numbers alone, and will release only what it carried.
+    @Test func linkNeedsOnlyTheTwoNumbers() throws {
+        let byNumbers = try #require(decide(Fixture.json(Fixture.link, citizen: ["fullName": nil, "dateOfBirth": nil])).request)
+        #expect(byNumbers.citizen.fullName == nil && byNumbers.citizen.dateOfBirth == nil)
+        #expect(byNumbers.releasedFields == [.idNumber, .legacyIdNumber] && !byNumbers.needsRecord)
+        let withName = try #require(decide(Fixture.json(Fixture.link, citizen: ["dateOfBirth": nil])).request)
+        #expect(withName.releasedFields == [.fullName, .idNumber, .legacyIdNumber])
+        let verify = try #require(decide(Fixture.json(Fixture.verify, citizen: ["fullName": nil])).outcome)
+        #expect(verify.errorCodes == ["citizen.fullName:missing"], "verify and lookup still need the whole identity")
+    }
+
     /// A verify may fill the form: the fields it names, under its procedure's limits, as a lookup would get.
     /// Without fields it stays a yes or no, needing no record.
     @Test func verifyFillsOnlyTheFieldsItNames() throws {

@@ -26,7 +26,7 @@ import Testing
         ("verify-fill.request.json", "hoabinh", "verify-fill.outcome.json", .found(verifyFillRecord, attempts: 1)),
         ("lookup.request.json", "haiduong", "lookup-found.outcome.json", .found(lookupRecord, attempts: 1)),
         ("lookup-forbidden.request.json", "haiduong", "lookup-forbidden.outcome.json", .validationAlone),
-        ("link.request.json", "angiang", "link-found.outcome.json", .found(linkRecord, attempts: 2)),
+        ("link.request.json", "angiang", "link-found.outcome.json", .verified(true, .populationDb)),
         ("bad-invalid.request.json", "angiang", "invalid-request.outcome.json", .validationAlone),
     ]
 
@@ -61,14 +61,6 @@ import Testing
             detail: "XÓM MỚI, PHƯỜNG THỐNG NHẤT, THÀNH PHỐ HÒA BÌNH, HÒA BÌNH",
             country: "VIỆT NAM"
         )
-    )
-
-    static let linkRecord = CitizenRecord(
-        fullName: "NGUYỄN THỊ LAN",
-        idNumber: "089175000321",
-        legacyIdNumber: "351234567",
-        gender: .female,
-        dateOfBirth: .full(year: 1975, month: 8, day: 15)
     )
 
     static func shippedRules() throws -> ContractRules {

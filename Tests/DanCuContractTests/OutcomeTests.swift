@@ -117,6 +117,16 @@ import Testing
         }
     }
 
+    /// A link by the numbers alone answers with the numbers alone.
+    @Test func linkByNumbersReleasesOnlyTheNumbers() throws {
+        let request = try request(try dictionary(Fixture.json(Fixture.link, citizen: ["fullName": nil, "dateOfBirth": nil])))
+        let found = request.verified(matched: true, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        #expect(found.status == .found)
+        #expect(found.citizen == ReleasedCitizen(values: [.idNumber: .text("089090001234"), .legacyIdNumber: .text("351234567")]))
+        let notFound = request.verified(matched: false, source: .cache, attempts: 0, completedAt: Self.completedAt)
+        #expect(notFound.status == .notFound && notFound.citizen == nil)
+    }
+
     /// A link releases what the portal sent: the year it gave, not the record's full date.
     @Test func linkReleasesNothingTheRequestDidNotCarry() throws {
         let request = try request(try dictionary(Fixture.json(Fixture.link, citizen: ["dateOfBirth": "1990", "fullName": "trần quang khương"])))

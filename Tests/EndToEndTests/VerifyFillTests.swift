@@ -49,4 +49,28 @@ import Testing
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
     }
+
+    /// A link by the two numbers alone is a yes or no to the database, and releases only the numbers.
+    @Test func aLinkByTheNumbersAloneReleasesOnlyTheNumbers() async throws {
+        let bed = try await GatewayTestBed()
+        let index = try #require((0..<1_000).first { bed.population.citizen(at: $0).legacyIdNumber != nil })
+        let citizen = bed.population.citizen(at: index)
+        let legacy = try #require(citizen.legacyIdNumber)
+        var link = TestRequest.link("angiang", "pair", citizen: citizen, legacyIdNumber: legacy)
+        link.json["citizen"] = ["idNumber": citizen.idNumber]
+        let request = link
+        let collector = try bed.outcomeCollector()
+        let producer = try bed.producer()
+        try await bed.withGateway {
+            try await bed.publish([request], with: producer)
+            try await collector.collect { !$0.outcomes(for: "pair").isEmpty }
+        }
+        let outcome = try #require(collector.snapshot.outcomes(for: "pair").first?.outcome)
+        await collector.close()
+        #expect(outcome.status == .found)
+        #expect(outcome.citizen == ReleasedCitizen(values: [.idNumber: .text(citizen.idNumber), .legacyIdNumber: .text(legacy)]))
+        #expect(bed.simulator.stats().byOperation == ["XacThucThongTinCongDan": 1])
+        await producer.close(flushTimeout: .seconds(5))
+        await bed.simulator.stop()
+    }
 }

@@ -148,18 +148,27 @@ struct DashboardBrowserTests {
 
         try await withAdminServer(metrics: metrics, registry: registry) { port in
             let url = "http://127.0.0.1:\(port)/"
+            // Vietnamese by default, for the officers who read it.
+            let vietnamese = DashboardReading(dom: try await Chromium.run(url, ["--dump-dom"]))
+            #expect(vietnamese.text("ready") == "sẵn sàng")
+            #expect(vietnamese.text("circuit") == "mạch đóng")
+            #expect(vietnamese.dom.contains("Lưu lượng theo tỉnh") && vietnamese.dom.contains(#"lang="vi""#))
+            #expect(!vietnamese.dom.contains("Throughput per province"))
+
+            let english = url + "?lang=en"
             Self.drive(metrics, elapsed, seconds: 0..<5, intensity: 2)
             elapsed.set(.seconds(5))
-            let first = DashboardReading(dom: try await Chromium.run(url, ["--dump-dom"]))
+            let first = DashboardReading(dom: try await Chromium.run(english, ["--dump-dom"]))
 
             Self.drive(metrics, elapsed, seconds: 5..<12, intensity: 5)
             elapsed.set(.seconds(12))
-            let second = DashboardReading(dom: try await Chromium.run(url, ["--dump-dom"]))
+            let second = DashboardReading(dom: try await Chromium.run(english, ["--dump-dom"]))
 
             let expected = metrics.status
             for reading in [first, second] {
                 #expect(reading.text("ready") == "ready")
                 #expect(reading.text("circuit") == "circuit closed")
+                #expect(reading.dom.contains("Throughput per province"))
                 #expect(reading.portalRows == 3)
                 #expect(reading.dom.contains("Hòa Bình"))
                 #expect(reading.number("consumer-lag") == 37)

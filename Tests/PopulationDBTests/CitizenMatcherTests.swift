@@ -23,6 +23,22 @@ import Testing
         PopulationQuery(requestId: "r", idNumber: citizen.idNumber, fullName: name, dateOfBirth: citizen.dateOfBirth)
     }
 
+    /// A link's question: is this CMND on that CCCD's record? Name and date are compared only when given.
+    @Test func thePairOfNumbersMatchesWithoutNameOrDate() throws {
+        let citizen = try #require(
+            (0..<Self.population.size).lazy.map { Self.population.citizen(at: $0) }.first { $0.legacyIdNumber != nil }
+        )
+        let legacy = try #require(citizen.legacyIdNumber)
+        let matcher = CitizenMatcher(population: Self.population, tones: .traditional)
+        func pair(_ cmnd: String, name: String? = nil) -> PopulationQuery {
+            PopulationQuery(requestId: "r", idNumber: citizen.idNumber, fullName: name, dateOfBirth: nil, legacyIdNumber: cmnd)
+        }
+        #expect(matcher.match(pair(legacy)) == citizen)
+        #expect(matcher.match(pair(legacy, name: citizen.fullName)) == citizen)
+        #expect(matcher.match(pair(legacy, name: citizen.fullName + " A")) == nil)
+        #expect(matcher.match(pair(legacy == "000000000" ? "000000001" : "000000000")) == nil)
+    }
+
     @Test func theSyntheticPopulationWritesNamesTheTraditionalWay() {
         for index in 0..<2_000 {
             let name = Self.population.citizen(at: index).fullName

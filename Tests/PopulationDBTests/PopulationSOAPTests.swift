@@ -39,6 +39,14 @@ struct PopulationSOAPTests {
                 dateOfBirth: .full(year: 2000, month: 2, day: 29)
             )
         ),
+        // A link's question: the pair of numbers, without name or date.
+        .init(
+            operation: .verify,
+            integrationCode: nil,
+            query: PopulationQuery(
+                requestId: "req-4", idNumber: "089175000321", fullName: nil, dateOfBirth: nil, legacyIdNumber: "351234567"
+            )
+        ),
     ]
 
     @Test("requests read back as they were written", arguments: requests)
@@ -98,6 +106,10 @@ struct PopulationSOAPTests {
             #"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><XacThucThongTinCongDan xmlns="http://dancuquocgia.bca"><MaYeuCau>1</MaYeuCau><HoVaTen>A</HoVaTen><NgayThangNamSinh><Nam>1990</Nam></NgayThangNamSinh></XacThucThongTinCongDan></s:Body></s:Envelope>"#,
             // Not SOAP 1.1.
             #"<Envelope><Body/></Envelope>"#,
+            // A record asked for by the pair of numbers alone: only a yes or no is given for that.
+            #"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><TraCuuThongTinCongDan xmlns="http://dancuquocgia.bca"><MaYeuCau>1</MaYeuCau><SoDinhDanh>089175000321</SoDinhDanh><SoCMND>351234567</SoCMND></TraCuuThongTinCongDan></s:Body></s:Envelope>"#,
+            // A yes or no about one number alone.
+            #"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><XacThucThongTinCongDan xmlns="http://dancuquocgia.bca"><MaYeuCau>1</MaYeuCau><SoDinhDanh>089175000321</SoDinhDanh></XacThucThongTinCongDan></s:Body></s:Envelope>"#,
         ]
     )
     func refusedRequests(envelope: String) {

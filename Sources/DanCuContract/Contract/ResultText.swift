@@ -3,22 +3,22 @@
 public enum ResultText {
     static let prefix = "[CSDLQGDC]"
 
-    public static func verified(fullName: String, idNumber: String, dateOfBirth: BirthDate) -> String {
+    public static func verified(fullName: String?, idNumber: String, dateOfBirth: BirthDate?) -> String {
         "\(prefix) Xác thực với CSDLQG về Dân cư thành công. Tìm thấy thông tin Công dân với "
             + subject(fullName, idNumber, dateOfBirth)
     }
 
-    public static func notVerified(fullName: String, idNumber: String, dateOfBirth: BirthDate) -> String {
+    public static func notVerified(fullName: String?, idNumber: String, dateOfBirth: BirthDate?) -> String {
         "\(prefix) Xác thực với CSDLQG về Dân cư thất bại. Không tìm thấy thông tin Công dân với "
             + subject(fullName, idNumber, dateOfBirth) + "."
     }
 
-    public static func lookupFound(fullName: String, idNumber: String, dateOfBirth: BirthDate) -> String {
+    public static func lookupFound(fullName: String?, idNumber: String, dateOfBirth: BirthDate?) -> String {
         "\(prefix) Tra cứu thông tin trong CSDLQG về Dân cư thành công. Tìm thấy thông tin Công dân với "
             + subject(fullName, idNumber, dateOfBirth)
     }
 
-    public static func lookupNotFound(fullName: String, idNumber: String, dateOfBirth: BirthDate) -> String {
+    public static func lookupNotFound(fullName: String?, idNumber: String, dateOfBirth: BirthDate?) -> String {
         "\(prefix) Tra cứu thông tin trong CSDLQG về Dân cư thất bại. Không tìm thấy thông tin Công dân với "
             + subject(fullName, idNumber, dateOfBirth) + "."
     }
@@ -47,7 +47,8 @@ public enum ResultText {
     public static let unavailable =
         "\(prefix) Không kết nối được với CSDLQG về Dân cư. Vui lòng thực hiện lại sau."
 
-    private static func subject(_ fullName: String, _ idNumber: String, _ dateOfBirth: BirthDate) -> String {
-        "\(fullName), \(idNumber), \(dateOfBirth.displayText)"
+    /// The particulars the request gave, in the provinces' order; verify and lookup always give all three.
+    private static func subject(_ fullName: String?, _ idNumber: String, _ dateOfBirth: BirthDate?) -> String {
+        [fullName, idNumber, dateOfBirth?.displayText].compactMap { $0 }.joined(separator: ", ")
     }
 }

@@ -5,12 +5,14 @@ import Foundation
 public struct ValidatedRequest: Sendable, Hashable {
     /// The citizen as the request names them, normalised (uppercase NFC name, trimmed numbers).
     public struct Citizen: Sendable, Hashable {
-        public var fullName: String
+        /// Absent only in a `link`, which the two numbers suffice for.
+        public var fullName: String?
         /// 12-digit CCCD or 9-digit CMND.
         public var idNumber: String
-        public var dateOfBirth: BirthDate
+        /// Absent only in a `link`.
+        public var dateOfBirth: BirthDate?
 
-        public init(fullName: String, idNumber: String, dateOfBirth: BirthDate) {
+        public init(fullName: String?, idNumber: String, dateOfBirth: BirthDate?) {
             self.fullName = fullName
             self.idNumber = idNumber
             self.dateOfBirth = dateOfBirth
@@ -62,9 +64,9 @@ public struct ValidatedRequest: Sendable, Hashable {
         self.receivedAt = receivedAt
     }
 
-    /// Whether answering takes the citizen's record; a `verify` that asks for no fields is answered by the
-    /// database's yes or no, so the record is neither fetched nor cached for it.
-    public var needsRecord: Bool { type != .verify || !releasedFields.isEmpty }
+    /// Whether answering takes the citizen's record; a `verify` that asks for no fields, and a `link`, are
+    /// answered by the database's yes or no, so the record is neither fetched nor cached for them.
+    public var needsRecord: Bool { type == .lookup || (type == .verify && !releasedFields.isEmpty) }
 
     /// The normalised request as JSON (sorted keys), what `dancu-gateway validate` prints.
     public func jsonBytes() -> [UInt8] {
@@ -75,20 +77,33 @@ public struct ValidatedRequest: Sendable, Hashable {
 // MARK: - Outcome builders: the pipeline's only way to answer, so texts and minimisation stay here.
 
 extension ValidatedRequest {
-    /// `verify`: whether the population database found a citizen matching name, number and date.
+    /// The database's yes or no: for `verify`, whether a citizen matches name, number and date; for `link`,
+    /// whether the CMND is on that CCCD's record (and name and date match, where the request gave them).
     public func verified(matched: Bool, source: OutcomeSource, attempts: Int, completedAt: Date) -> Outcome {
-        let name = citizen.fullName
-        let number = citizen.idNumber
-        let date = citizen.dateOfBirth
-        return outcome(
-            matched ? .verified : .notVerified,
-            matched
-                ? ResultText.verified(fullName: name, idNumber: number, dateOfBirth: date)
-                : ResultText.notVerified(fullName: name, idNumber: number, dateOfBirth: date),
+        guard type == .link else {
+            let name = citizen.fullName
+            let number = citizen.idNumber
+            let date = citizen.dateOfBirth
+            return outcome(
+                matched ? .verified : .notVerified,
+                matched
+                    ? ResultText.verified(fullName: name, idNumber: number, dateOfBirth: date)
+                    : ResultText.notVerified(fullName: name, idNumber: number, dateOfBirth: date),
+                source: source,
+                attempts: attempts,
+                completedAt: completedAt
+            )
+        }
+        guard matched else { return notFound(source: source, attempts: attempts, completedAt: completedAt) }
+        var outcome = outcome(
+            .found,
+            ResultText.linkFound(idNumber: citizen.idNumber, legacyIdNumber: legacyIdNumber ?? ""),
             source: source,
             attempts: attempts,
             completedAt: completedAt
         )
+        outcome.citizen = ReleasedCitizen(values: carriedValues)
+        return outcome
     }
 
     /// The population database returned `record`. Releases only `releasedFields`. A record that is
@@ -106,32 +121,21 @@ extension ValidatedRequest {
         guard belongsToRequestedCitizen(record) else {
             return notFound(source: source, attempts: attempts, completedAt: completedAt)
         }
+        if type == .link {
+            // A link releases only what the request carried, whatever the record adds.
+            return verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
+        }
         var outcome =
-            switch type {
-            case .verify:
-                verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
-            case .link:
-                outcome(
-                    .found,
-                    ResultText.linkFound(idNumber: citizen.idNumber, legacyIdNumber: legacyIdNumber ?? ""),
-                    source: source,
-                    attempts: attempts,
-                    completedAt: completedAt
-                )
-            case .lookup:
-                outcome(
-                    .found,
-                    ResultText.lookupFound(
-                        fullName: citizen.fullName,
-                        idNumber: citizen.idNumber,
-                        dateOfBirth: citizen.dateOfBirth
-                    ),
-                    source: source,
-                    attempts: attempts,
-                    completedAt: completedAt
-                )
-            }
-        outcome.citizen = ReleasedCitizen(type == .link ? echoingRequest(record) : record, releasing: releasedFields)
+            type == .verify
+            ? verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
+            : outcome(
+                .found,
+                ResultText.lookupFound(fullName: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth),
+                source: source,
+                attempts: attempts,
+                completedAt: completedAt
+            )
+        outcome.citizen = ReleasedCitizen(record, releasing: releasedFields)
         return outcome
     }
 
@@ -183,13 +187,14 @@ extension ValidatedRequest {
         return outcome
     }
 
-    /// A link confirms that the numbers belong together; it releases what the portal sent, not what the
-    /// record adds (a full date of birth where the portal gave the year, the record's spelling of the name).
-    private func echoingRequest(_ record: CitizenRecord) -> CitizenRecord {
-        var echoed = record
-        echoed.fullName = citizen.fullName
-        echoed.dateOfBirth = citizen.dateOfBirth
-        return echoed
+    /// A link confirms that the numbers belong together; it releases what the portal sent (normalised), not
+    /// what a record adds (a full date of birth where the portal gave the year, the record's spelling).
+    private var carriedValues: [CitizenField: ReleasedCitizen.Value] {
+        var values: [CitizenField: ReleasedCitizen.Value] = [.idNumber: .text(citizen.idNumber)]
+        values[.legacyIdNumber] = legacyIdNumber.map(ReleasedCitizen.Value.text)
+        values[.fullName] = citizen.fullName.map(ReleasedCitizen.Value.text)
+        values[.dateOfBirth] = citizen.dateOfBirth.map { .text($0.displayText) }
+        return values
     }
 
     private func belongsToRequestedCitizen(_ record: CitizenRecord) -> Bool {
@@ -239,9 +244,9 @@ extension ValidatedRequest: Encodable {
         try container.encode(type, forKey: .type)
         try container.encode(channel, forKey: .channel)
         var citizenContainer = container.nestedContainer(keyedBy: CitizenKeys.self, forKey: .citizen)
-        try citizenContainer.encode(citizen.fullName, forKey: .fullName)
+        try citizenContainer.encodeIfPresent(citizen.fullName, forKey: .fullName)
         try citizenContainer.encode(citizen.idNumber, forKey: .idNumber)
-        try citizenContainer.encode(citizen.dateOfBirth.displayText, forKey: .dateOfBirth)
+        try citizenContainer.encodeIfPresent(citizen.dateOfBirth?.displayText, forKey: .dateOfBirth)
         try container.encodeIfPresent(legacyIdNumber, forKey: .legacyIdNumber)
         try container.encodeIfPresent(procedureCode, forKey: .procedureCode)
         try container.encode(releasedFields, forKey: .releasedFields)

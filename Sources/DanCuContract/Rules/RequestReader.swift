@@ -95,7 +95,7 @@ struct RequestReader {
             object[RequestKey.fields],
             type: type,
             procedureCode: procedureCode,
-            byLegacyNumber: citizen.map { $0.idNumber.utf8.count == IdNumber.cmndLength } ?? false
+            citizen: citizen
         )
         let officerId = readOfficerId(object[RequestKey.officerId])
         let requestedAt = timestamp(object[RequestKey.requestedAt], at: RequestKey.requestedAt)
@@ -129,7 +129,9 @@ struct RequestReader {
             ]
             return .answer(outcome)
         }
-        if let cccd = CCCDNumber(citizen.idNumber), let issue = cccd.contradiction(with: citizen.dateOfBirth) {
+        if let cccd = CCCDNumber(citizen.idNumber), let dateOfBirth = citizen.dateOfBirth,
+            let issue = cccd.contradiction(with: dateOfBirth)
+        {
             return .answer(
                 request.notFound(
                     source: .gateway,
@@ -180,10 +182,12 @@ struct RequestReader {
             return nil
         }
         checkKeys(of: object, allowed: RequestKey.Citizen.all, under: path)
+        // A link needs the two numbers alone: accounts being cleaned up often hold no reliable name or date.
+        let needsIdentity = type != .link
         let fullName = check(
             object[RequestKey.Citizen.fullName],
             at: "\(path).\(RequestKey.Citizen.fullName)",
-            required: true
+            required: needsIdentity
         ) { [tones = rules.settings.names.tonePlacement] in
             FullName.normalize($0, tones: tones)
         }
@@ -198,9 +202,10 @@ struct RequestReader {
         let dateOfBirth = check(
             object[RequestKey.Citizen.dateOfBirth],
             at: "\(path).\(RequestKey.Citizen.dateOfBirth)",
-            required: true
+            required: needsIdentity
         ) { DateOfBirth.parse($0, today: today) }
-        guard let fullName, let idNumber, let dateOfBirth else { return nil }
+        // A value given but invalid has been reported, which rejects the request whatever is returned here.
+        guard let idNumber, !needsIdentity || (fullName != nil && dateOfBirth != nil) else { return nil }
         return ValidatedRequest.Citizen(fullName: fullName, idNumber: idNumber, dateOfBirth: dateOfBirth)
     }
 
@@ -245,7 +250,7 @@ struct RequestReader {
         _ value: JSONValue?,
         type: RequestType?,
         procedureCode: String?,
-        byLegacyNumber: Bool
+        citizen: ValidatedRequest.Citizen?
     ) -> [CitizenField] {
         let path = RequestKey.fields
         switch type {
@@ -256,7 +261,14 @@ struct RequestReader {
             guard value != nil else { return [] }
         case .link:
             if value != nil { report(path, .notApplicable, "Chỉ dùng cho yêu cầu lookup và verify.") }
-            return Self.linkFields
+            // What the request carried, and nothing more.
+            return Self.linkFields.filter { field in
+                switch field {
+                case .fullName: citizen?.fullName != nil
+                case .dateOfBirth: citizen?.dateOfBirth != nil
+                default: true
+                }
+            }
         case nil:
             return []
         }
@@ -270,6 +282,7 @@ struct RequestReader {
         }
         // A lookup by CMND gets the CCCD only for the clean-up procedure: elsewhere the portal learns no
         // number it did not already hold.
+        let byLegacyNumber = citizen.map { $0.idNumber.utf8.count == IdNumber.cmndLength } ?? false
         let withholdsCCCD = byLegacyNumber && procedure != nil && procedure?.code != rules.settings.cmndCleanupProcedure
         let allowed = (procedure?.fields ?? []).filter { !(withholdsCCCD && $0 == .idNumber) }
         guard let value else { return allowed.sorted() }

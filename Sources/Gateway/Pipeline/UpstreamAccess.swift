@@ -31,7 +31,7 @@ struct UpstreamAccess: Sendable {
     /// be asked (or an identical request's call joined), which `resolve` does.
     func cachedOutcome(_ request: ValidatedRequest) -> Outcome? {
         guard cachedTypes.contains(request.type) else { return nil }
-        let key = cache.key(for: request.citizen)
+        let key = cache.key(for: request.citizen, legacyIdNumber: request.legacyIdNumber)
         let answer: Answer
         if request.needsRecord {
             guard let record = cache.cachedValue(for: key, type: request.type) else { return nil }
@@ -56,9 +56,10 @@ struct UpstreamAccess: Sendable {
             idNumber: request.citizen.idNumber,
             fullName: request.citizen.fullName,
             dateOfBirth: request.citizen.dateOfBirth,
+            legacyIdNumber: request.legacyIdNumber,
             traceparent: traceparent
         )
-        // A verify that names no fields asks only yes or no: the gateway never sees the record.
+        // A verify that names no fields, and a link, ask only yes or no: the gateway never sees the record.
         let operation: PopulationOperation = request.needsRecord ? .lookup : .verify
         let call = { @Sendable (client: PopulationDBClient) async throws(PopulationDBError) -> Answer in
             request.needsRecord ? .record(try await client.lookup(query)) : .matched(try await client.verify(query))
@@ -70,7 +71,7 @@ struct UpstreamAccess: Sendable {
                 )
             }
         }
-        let key = cache.key(for: request.citizen)
+        let key = cache.key(for: request.citizen, legacyIdNumber: request.legacyIdNumber)
         let attemptsOfOwnCall = Mutex<Int?>(nil)
         let ownCall = { @Sendable () async throws -> Answer in
             attemptsOfOwnCall.withLock { $0 = 0 }

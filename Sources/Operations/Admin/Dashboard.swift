@@ -55,6 +55,7 @@ enum Dashboard {
           <span id="mode" class="pill bad" hidden title="synthetic citizens, never the registry's answers">Môi trường phát triển: CSDLQG mô phỏng · development: simulated population database</span>
           <span class="spacer"></span>
           <span class="meta">uptime <span id="uptime">–</span> · <span id="updated">connecting…</span></span>
+          <button id="language" type="button" class="pill" style="border:0;color:#fff;cursor:pointer">English</button>
         </header>
         <main>
           <section class="card tile"><h2>Published / s</h2><div class="value" id="published-rate">–</div>
@@ -206,6 +207,73 @@ enum Dashboard {
             setTimeout(refresh, 1000);
           }
         }
+        // Officers read Vietnamese: the page's English texts are translated in place as they appear (the
+        // dictionary keys are the texts above), and English stays one click away (?lang=en works too).
+        const vietnamese = new Map([
+          ["Published / s", "Kết quả đã gửi / giây"], ["consumed", "đã nhận"], ["Latency p50 · p90 · p99", "Độ trễ p50 · p90 · p99"],
+          ["end to end", "đầu cuối"], ["Cache hit ratio", "Tỷ lệ trúng bộ nhớ đệm"], ["entries", "mục"],
+          ["Quota used", "Hạn mức đã dùng"], ["of this instance's", "trên phần của phiên bản này:"],
+          ["/s share · national", "/giây · toàn quốc"], ["/s · effective", "/giây · thực tế"], ["/s", "/giây"],
+          ["Consumer lag", "Độ trễ tiêu thụ"], ["partitions", "phân vùng"], ["Totals", "Tổng cộng"],
+          ["published ·", "đã gửi ·"], ["dead letters ·", "thông điệp lỗi ·"], ["retries", "lần thử lại"],
+          ["Outcomes published per second (last", "Kết quả gửi mỗi giây (trong"], ["s)", "giây qua)"],
+          ["Outcome mix (window)", "Tỷ lệ kết quả (trong cửa sổ)"], ["Answered from", "Nguồn trả lời"],
+          ["Throughput per province", "Lưu lượng theo tỉnh"], ["Province portal", "Cổng tỉnh"], ["Consumed/s", "Nhận/giây"],
+          ["Published/s", "Gửi/giây"], ["Published", "Đã gửi"], ["Last 60 s", "60 giây qua"], ["no traffic yet", "chưa có lưu lượng"],
+          ["Population database", "CSDLQG về dân cư"], ["Calls/s", "Lượt gọi/giây"], ["In flight", "Đang xử lý"],
+          ["Rationed (429) in window", "Bị hạn chế (429) trong cửa sổ"], ["Latency p50 · p99", "Độ trễ p50 · p99"],
+          ["Queues", "Hàng đợi"], ["empty", "trống"], ["Consumer lag per partition", "Độ trễ tiêu thụ theo phân vùng"],
+          ["Topic", "Chủ đề"], ["Partition", "Phân vùng"], ["Lag", "Độ trễ"], ["Committed", "Đã xác nhận"],
+          ["no statistics yet", "chưa có số liệu"], ["Dead letters by reason (since start)", "Thông điệp lỗi theo lý do (từ khi khởi động)"],
+          ["none", "không có"], ["none in window", "không có trong cửa sổ"], ["uptime", "thời gian chạy"],
+          ["connecting…", "đang kết nối…"], ["ready", "sẵn sàng"], ["not ready", "chưa sẵn sàng"], ["no contact", "mất liên lạc"],
+        ]);
+        const circuitStates = { closed: "đóng", open: "mở", "half-open": "nửa mở" };
+        const vietnamesePatterns = [
+          [/^updated (.+)$/, (_, time) => "cập nhật " + time],
+          [/^circuit (.+)$/, (_, state) => "mạch " + (circuitStates[state] || state)],
+          [/^disconnected: (.+)$/, (_, why) => "mất kết nối: " + why],
+        ];
+        const params = new URLSearchParams(location.search);
+        let language = params.get("lang") || localStorage.getItem("dancu-language") || "vi";
+        /** Per text node: the English it was written with, and what it shows now. */
+        const shown = new WeakMap();
+        function inVietnamese(english) {
+          const [, lead, core, trail] = english.match(/^(\s*)([\s\S]*?)(\s*)$/);
+          if (vietnamese.has(core)) return lead + vietnamese.get(core) + trail;
+          for (const [pattern, replace] of vietnamesePatterns) {
+            if (pattern.test(core)) return lead + core.replace(pattern, replace) + trail;
+          }
+          return english;
+        }
+        function localise(node) {
+          const tag = node.parentNode && node.parentNode.nodeName;
+          if (tag === "SCRIPT" || tag === "STYLE" || (node.parentNode && node.parentNode.id === "language")) return;
+          const known = shown.get(node);
+          const english = known && known.text === node.nodeValue ? known.english : node.nodeValue;
+          const text = language === "vi" ? inVietnamese(english) : english;
+          shown.set(node, { english, text });
+          if (node.nodeValue !== text) node.nodeValue = text;
+        }
+        function localiseAll(root) {
+          if (root.nodeType === Node.TEXT_NODE) { localise(root); return; }
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) localise(walker.currentNode);
+        }
+        function applyLanguage() {
+          document.documentElement.lang = language;
+          $("language").textContent = language === "vi" ? "English" : "Tiếng Việt";
+          localiseAll(document.body);
+        }
+        new MutationObserver((records) => records.forEach((record) =>
+          record.type === "characterData" ? localise(record.target) : record.addedNodes.forEach(localiseAll)
+        )).observe(document.body, { subtree: true, childList: true, characterData: true });
+        $("language").addEventListener("click", () => {
+          language = language === "vi" ? "en" : "vi";
+          localStorage.setItem("dancu-language", language);
+          applyLanguage();
+        });
+        applyLanguage();
         refresh();
         </script>
         </body>

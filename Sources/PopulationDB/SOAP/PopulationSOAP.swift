@@ -42,13 +42,16 @@ public enum PopulationSOAP {
                     $0.element("dc:MaTichHop", request.integrationCode)
                     $0.element("dc:MaCanBo", query.officerId)
                     $0.element(query.idKind == .legacyIdentityCard ? "dc:SoCMND" : "dc:SoDinhDanh", query.idNumber)
+                    if query.idKind != .legacyIdentityCard { $0.element("dc:SoCMND", query.legacyIdNumber) }
                     $0.element("dc:HoVaTen", query.fullName)
-                    $0.element("dc:NgayThangNamSinh") {
-                        switch query.dateOfBirth {
-                        case .full(let year, let month, let day):
-                            $0.element("dc:NgayThangNam", compactDate(year: year, month: month, day: day))
-                        case .yearOnly(let year):
-                            $0.element("dc:Nam", BirthDate.yearOnly(year).displayText)
+                    if let dateOfBirth = query.dateOfBirth {
+                        $0.element("dc:NgayThangNamSinh") {
+                            switch dateOfBirth {
+                            case .full(let year, let month, let day):
+                                $0.element("dc:NgayThangNam", compactDate(year: year, month: month, day: day))
+                            case .yearOnly(let year):
+                                $0.element("dc:Nam", BirthDate.yearOnly(year).displayText)
+                            }
                         }
                     }
                 }
@@ -65,18 +68,18 @@ public enum PopulationSOAP {
         else { throw MessageError("unknown operation \(operationElement.localName)") }
 
         let fields = operationElement
-        let idNumber: String
-        if let number = fields.child("SoDinhDanh")?.value {
-            idNumber = number
-        } else if let number = fields.child("SoCMND")?.value {
-            idNumber = number
-        } else {
-            throw MessageError("missing SoDinhDanh or SoCMND")
-        }
+        let cccd = fields.child("SoDinhDanh")?.value
+        let cmnd = fields.child("SoCMND")?.value
+        guard let idNumber = cccd ?? cmnd else { throw MessageError("missing SoDinhDanh or SoCMND") }
         guard let requestId = fields.child("MaYeuCau")?.value else { throw MessageError("missing MaYeuCau") }
-        guard let fullName = fields.child("HoVaTen")?.value else { throw MessageError("missing HoVaTen") }
-        guard let dateElement = fields.child("NgayThangNamSinh"), let dateOfBirth = birthDate(in: dateElement) else {
-            throw MessageError("missing or invalid NgayThangNamSinh")
+        let fullName = fields.child("HoVaTen")?.value
+        let dateElement = fields.child("NgayThangNamSinh")
+        let dateOfBirth = dateElement.flatMap(birthDate(in:))
+        if dateElement != nil, dateOfBirth == nil { throw MessageError("invalid NgayThangNamSinh") }
+        // A record is released only for the whole identity; the pair of numbers alone earns a yes or no.
+        let asksAboutPair = cccd != nil && cmnd != nil
+        guard (fullName != nil && dateOfBirth != nil) || (asksAboutPair && operation == .verify) else {
+            throw MessageError("missing HoVaTen or NgayThangNamSinh")
         }
         let query = PopulationQuery(
             requestId: requestId,
@@ -84,7 +87,8 @@ public enum PopulationSOAP {
             officerId: fields.child("MaCanBo")?.value,
             idNumber: idNumber,
             fullName: fullName,
-            dateOfBirth: dateOfBirth
+            dateOfBirth: dateOfBirth,
+            legacyIdNumber: cccd == nil ? nil : cmnd
         )
         return Request(operation: operation, integrationCode: fields.child("MaTichHop")?.value, query: query)
     }

@@ -80,15 +80,21 @@ public final class ResultCache: Sendable {
 
     /// The key for a citizen as validation leaves it: the name already normalised as the database compares
     /// names (normalising again was a twelfth of the cache-hit path), the date written as `dd/MM/yyyy` or `yyyy`.
-    public func key(for citizen: ValidatedRequest.Citizen) -> CacheKey {
+    /// A `link` adds its CMND: its yes or no is about the pair of numbers, and answers nothing else.
+    public func key(for citizen: ValidatedRequest.Citizen, legacyIdNumber: String? = nil) -> CacheKey {
         var message: [UInt8] = []
         message.reserveCapacity(64)
         message.append(contentsOf: citizen.idNumber.utf8)
-        // A separator that cannot occur in the fields keeps ("12", "3…") apart from ("123", "…").
+        // A separator that cannot occur in the fields keeps ("12", "3…") apart from ("123", "…"); an absent
+        // name or date is empty, which no given one is.
         message.append(0x1F)
-        message.append(contentsOf: citizen.fullName.utf8)
+        message.append(contentsOf: (citizen.fullName ?? "").utf8)
         message.append(0x1F)
-        message.append(contentsOf: citizen.dateOfBirth.displayText.utf8)
+        message.append(contentsOf: (citizen.dateOfBirth?.displayText ?? "").utf8)
+        if let legacyIdNumber {
+            message.append(0x1F)
+            message.append(contentsOf: legacyIdNumber.utf8)
+        }
         var hmac = keyedHMAC
         hmac.update(data: message)
         let code = hmac.finalize()
