@@ -20,13 +20,19 @@ struct StateOptions: ParsableArguments {
     @Option(help: "Directory of the campaign state files. Default: $XDG_STATE_HOME/dancu-batch or ~/.local/state/dancu-batch.")
     var stateDir: String?
 
-    func store(campaign: String, creating: Bool) throws -> CampaignStore {
-        let environment = ProcessInfo.processInfo.environment
-        let directory =
-            stateDir ?? environment["XDG_STATE_HOME"].map { $0 + "/dancu-batch" }
+    var directory: String {
+        stateDir ?? ProcessInfo.processInfo.environment["XDG_STATE_HOME"].map { $0 + "/dancu-batch" }
             ?? FileManager.default.homeDirectoryForCurrentUser.appending(path: ".local/state/dancu-batch").path
+    }
+
+    /// One file per campaign, named after it with anything but ASCII letters, digits and `-_.` replaced.
+    func path(campaign: String) -> String {
         let safe = String(campaign.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) ? Character($0) : "_" })
-        let path = directory + "/" + safe + ".sqlite"
+        return directory + "/" + safe + ".sqlite"
+    }
+
+    func store(campaign: String, creating: Bool) throws -> CampaignStore {
+        let path = path(campaign: campaign)
         if creating {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } else if !FileManager.default.fileExists(atPath: path) {
@@ -161,13 +167,22 @@ struct Bench: ParsableCommand {
         let input = try CampaignFile(path: file)
         try input.checkOutput(out)
         let name = "bench-\(UUID().uuidString)"
-        let store = try state.store(campaign: name, creating: true)
-        let settings = CampaignSettings(name: name, portal: "bench", type: type)
-        _ = try store.adopt(settings)
+        let path = state.path(campaign: name)
+        // The bench's state file is only measured: removed at the end, whatever happened.
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let clock = ContinuousClock()
         let start = clock.now
-        let counts = try CampaignBench.run(input, output: out, store: store, settings: settings)
+        let counts = try {
+            let store = try state.store(campaign: name, creating: true)
+            let settings = CampaignSettings(name: name, portal: "bench", type: type)
+            _ = try store.adopt(settings)
+            return try CampaignBench.run(input, output: out, store: store, settings: settings)
+        }()
         let seconds = start.duration(to: clock.now) / .seconds(1)
-        print("rows \(counts.rows) · repaired \(counts.repaired) · refused \(counts.refused) · \(CampaignProgress.oneDecimal(seconds)) s · \(Int(Double(counts.rows) / seconds)) rows/s")
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print(
+            "rows \(counts.rows) · repaired \(counts.repaired) · refused \(counts.refused) · \(CampaignProgress.oneDecimal(seconds)) s · "
+                + "\(Int(Double(counts.rows) / seconds)) rows/s · state file \(bytes / 1_000_000) MB"
+        )
     }
 }
