@@ -204,6 +204,7 @@ let package = Package(
         .target(
             name: "BatchCampaign",
             dependencies: [
+                "DurationUnits",
                 "CXlsxWriter",
                 "DanCuConfig",
                 "DanCuContract",
@@ -218,6 +219,7 @@ let package = Package(
         .executableTarget(
             name: "dancu-batch",
             dependencies: [
+                "CommandSupport",
                 "BatchCampaign",
                 "DanCuContract",
                 // For the configuration: the gateway's own loader and checks.
@@ -227,9 +229,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // What every command shares: one exit status per kind of failure.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "DanCuConfig",
+                "Kafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "dancu-gateway",
             dependencies: [
+                "CommandSupport",
                 "Gateway",
                 "DevelopmentEnvironment",
                 "DanCuConfig",

@@ -26,6 +26,7 @@ CONFIG_MOUNT = "/etc/dancu/gateway.yaml"
 # Long enough for every secret's minimum (audit.secret needs 32 characters); must never be printed back.
 PLACEHOLDER = "check-deploy-placeholder-not-a-real-secret"
 DEFAULT_SHUTDOWN_TIMEOUT = 20.0  # PipelineConfiguration's default, for a file that omits the key
+FLUSH_AND_MARGIN = 15.0  # GatewayRuntime: the producer's flush (10 s) and the group's margin (5 s)
 
 passed = 0
 problems = []
@@ -179,9 +180,9 @@ for name, service in services.items():
 
 # The Kafka cluster: enough brokers for the replication factor, one broker down still meets min ISR.
 brokers = [n for n, s in services.items() if str(s.get("image", "")).startswith("apache/kafka") and "KAFKA_NODE_ID" in environment_of(s)]
-topic_init_name = next((n for n, s in services.items() if "REQUEST_PARTITIONS" in environment_of(s)), None)
-topic_env = environment_of(services[topic_init_name]) if topic_init_name else {}
-check(topic_init_name, COMPOSE, "no topic-init service (one with REQUEST_PARTITIONS in its environment)")
+kafka_init_name = next((n for n, s in services.items() if "REQUEST_PARTITIONS" in environment_of(s)), None)
+topic_env = environment_of(services[kafka_init_name]) if kafka_init_name else {}
+check(kafka_init_name, COMPOSE, "no kafka-init service (one with REQUEST_PARTITIONS in its environment)")
 replication = int(topic_env.get("REPLICATION_FACTOR", "0") or 0)
 min_isr = int(topic_env.get("MIN_INSYNC_REPLICAS", "0") or 0)
 check(replication == 3 and len(brokers) >= replication, COMPOSE,
@@ -189,7 +190,7 @@ check(replication == 3 and len(brokers) >= replication, COMPOSE,
 check(0 < min_isr < replication, COMPOSE,
       f"min.insync.replicas {min_isr} must be below the replication factor {replication} so acks=all survives a broker down")
 for key in ("REQUEST_RETENTION_MS", "OUTCOME_RETENTION_MS", "DEADLETTER_RETENTION_MS", "AUDIT_RETENTION_MS"):
-    check(topic_env.get(key, "").isdigit(), COMPOSE, f"topic-init {key} must be a number of milliseconds")
+    check(topic_env.get(key, "").isdigit(), COMPOSE, f"kafka-init {key} must be a number of milliseconds")
 
 script = DEPLOY / "kafka" / "create-topics.sh"
 script_default = re.search(r"REQUEST_PARTITIONS=\$\{REQUEST_PARTITIONS:-(\d+)\}", script.read_text()) if script.is_file() else None
@@ -209,10 +210,10 @@ compose_gateway = read_gateway_yaml(COMPOSE_CONFIG.read_text(encoding="utf-8"), 
 check(compose_gateway is not None, COMPOSE_CONFIG, "missing")
 compose_gateway = compose_gateway or {}
 
-# topic-init creates exactly the topics the gateway configuration names.
+# kafka-init creates exactly the topics the gateway configuration names.
 portal_ids = [str(p.get("id")) for p in compose_gateway.get("portals") or [] if isinstance(p, dict)]
 check(sorted(topic_env.get("PORTALS", "").split()) == sorted(portal_ids), COMPOSE,
-      f"topic-init PORTALS ({topic_env.get('PORTALS', '')}) differs from the portals of {where(COMPOSE_CONFIG)} ({' '.join(portal_ids)})")
+      f"kafka-init PORTALS ({topic_env.get('PORTALS', '')}) differs from the portals of {where(COMPOSE_CONFIG)} ({' '.join(portal_ids)})")
 for env_key, config_keys, default in (
     ("REQUEST_PREFIX", ("requests", "topics", "requestPrefix"), "dancu.requests."),
     ("OUTCOME_PREFIX", ("requests", "topics", "outcomePrefix"), "dancu.outcomes."),
@@ -221,7 +222,7 @@ for env_key, config_keys, default in (
 ):
     configured = dig(compose_gateway, *config_keys, default=default)
     check(topic_env.get(env_key) == configured, COMPOSE,
-          f"topic-init {env_key}={topic_env.get(env_key)} but {'.'.join(config_keys)} is {configured}")
+          f"kafka-init {env_key}={topic_env.get(env_key)} but {'.'.join(config_keys)} is {configured}")
 
 # ---- 3. Dockerfile: COPY sources, build and run stages --------------------------------------------
 def dockerfile_instructions(path):
@@ -488,21 +489,24 @@ if k8s_gateway:
 
 
 def shutdown_timeout(effective, gateway):
-    """The effective value when check-config ran (environment overrides included), else the file's."""
+    """How long the gateway may take to stop: the effective pipeline.shutdownTimeout (check-config's, with the
+    environment's overrides, else the file's), plus the producer's final flush and the margin GatewayRuntime
+    gives its ServiceGroup."""
     value = dig(effective, "pipeline", "shutdownTimeout") if effective else dig(gateway, "pipeline", "shutdownTimeout")
-    return DEFAULT_SHUTDOWN_TIMEOUT if value is None else seconds(value)
+    timeout = DEFAULT_SHUTDOWN_TIMEOUT if value is None else seconds(value)
+    return None if timeout is None else timeout + FLUSH_AND_MARGIN
 
 
 # ---- 7. Grace periods, KEDA limits ----------------------------------------------------------------
 timeout = shutdown_timeout(effective_k8s, k8s_gateway)
 grace = dig(deployment, "spec", "template", "spec", "terminationGracePeriodSeconds")
 check(isinstance(grace, int) and timeout is not None and grace > timeout, deployment_path,
-      f"terminationGracePeriodSeconds ({grace}) must exceed pipeline.shutdownTimeout ({'unreadable' if timeout is None else f'{timeout:g}s'}) of the ConfigMap")
+      f"terminationGracePeriodSeconds ({grace}) must exceed the gateway's longest stop, pipeline.shutdownTimeout of the ConfigMap plus 15 s ({'unreadable' if timeout is None else f'{timeout:g}s'})")
 timeout = shutdown_timeout(effective_compose, compose_gateway)
 for name, service in gateways.items():
     stop = seconds(service.get("stop_grace_period", "10s"))
     check(stop is not None and timeout is not None and stop > timeout, COMPOSE,
-          f"services.{name}.stop_grace_period ({service.get('stop_grace_period', '10s, the default')}) must exceed pipeline.shutdownTimeout ({'unreadable' if timeout is None else f'{timeout:g}s'})")
+          f"services.{name}.stop_grace_period ({service.get('stop_grace_period', '10s, the default')}) must exceed the gateway's longest stop, pipeline.shutdownTimeout plus 15 s ({'unreadable' if timeout is None else f'{timeout:g}s'})")
 
 if check(len(scaled) == 1, kustomization_file, "expected one KEDA ScaledObject among the resources"):
     path, scaled_object = scaled[0]
@@ -580,8 +584,8 @@ if check(acl_script.is_file(), acl_script, "missing: portal isolation needs ACLs
           "kafka.sasl.username is not the ACL script's default gateway principal")
     check(dig(compose_gateway, "kafka", "securityProtocol") in ("sasl_plaintext", "sasl_ssl"), COMPOSE_CONFIG,
           "the Compose gateway must authenticate to Kafka (sasl_plaintext or sasl_ssl): ACLs need a principal")
-    mounted = {str(v).split(":")[0] for v in (services.get(topic_init_name) or {}).get("volumes") or []}
-    init_command = " ".join(map(str, (services.get(topic_init_name) or {}).get("command") or []))
+    mounted = {str(v).split(":")[0] for v in (services.get(kafka_init_name) or {}).get("volumes") or []}
+    init_command = " ".join(map(str, (services.get(kafka_init_name) or {}).get("command") or []))
     check("./kafka" in mounted and "create-acls.sh" in init_command, COMPOSE, "kafka-init does not run kafka/create-acls.sh")
     broker_env = environment_of(services[brokers[0]]) if brokers else {}
     check(broker_env.get("KAFKA_AUTHORIZER_CLASS_NAME") == "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
@@ -627,8 +631,12 @@ for rule in alert_rules:
           f"{rule['alert']} depends on a scrape job's name, which Kubernetes service discovery does not keep")
 expressions = [str(rule.get("expr")) for rule in alert_rules]
 check(any("absent(" in expr for expr in expressions), alerts_file, "no absent() rule: nothing fires when every instance is gone")
-check(any("dancu_build_info" in expr and "unless" in expr for expr in expressions), alerts_file,
-      "no rule for an instance that stopped reporting")
+minimum_rule = next((re.search(r"count\(dancu_build_info\) < (\d+)", e) for e in expressions
+                     if re.search(r"count\(dancu_build_info\) < (\d+)", e)), None)
+if check(minimum_rule, alerts_file, "no rule for instances that stopped reporting (count(dancu_build_info) < N)") and scaled:
+    minimum_replicas = dig(scaled[0][1], "spec", "minReplicaCount")
+    check(int(minimum_rule.group(1)) == minimum_replicas, alerts_file,
+          f"count(dancu_build_info) < {minimum_rule.group(1)} differs from the ScaledObject's minReplicaCount {minimum_replicas}")
 operator_rule = DEPLOY / "kubernetes" / "prometheus-operator" / "prometheusrule.yaml"
 operator = single(operator_rule) or {}
 check(dig(operator, "spec", "groups") == alert_groups, operator_rule,

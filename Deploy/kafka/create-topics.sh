@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the gateway's topics, or brings the settings of existing ones in line. Safe to run again.
-# Runs in the apache/kafka image (compose's topic-init) or anywhere Kafka's CLI tools are installed:
+# Runs in the apache/kafka image (compose's kafka-init) or anywhere Kafka's CLI tools are installed:
 #   BOOTSTRAP_SERVERS=kafka-1.tinh.gov.vn:9093 COMMAND_CONFIG=admin.properties PORTALS="angiang ..." create-topics.sh
 # Every setting comes from the environment; compose.yaml sets them all.
 set -euo pipefail

@@ -91,9 +91,14 @@ struct SimulatorService: Service {
     let simulator: PopulationSimulator
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await simulator.waitUntilStopped()
-        } onGracefulShutdown: {
+        // Stopped gracefully with the group, or at once when the group is cancelled (its shutdown timed out).
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await simulator.waitUntilStopped()
+            } onGracefulShutdown: {
+                Task { await simulator.stop() }
+            }
+        } onCancel: {
             Task { await simulator.stop() }
         }
     }

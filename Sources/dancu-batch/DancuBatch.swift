@@ -1,5 +1,7 @@
 import ArgumentParser
 import BatchCampaign
+import CommandSupport
+import DanCuConfig
 import DanCuContract
 import Foundation
 import Gateway
@@ -63,7 +65,7 @@ struct Submit: AsyncParsableCommand {
     var campaign: String?
     @Option(help: "Requests per second. Default: a tenth of the configured population-database quota.")
     var rate: Double?
-    @Option(help: "The gateway configuration (portals, procedures, quota).")
+    @Option(help: "The gateway configuration (portals, procedures, quota, and kafka.securityProtocol/tls/sasl for the portal's own Kafka credentials).")
     var config = "Config/gateway.yaml"
     @Option(help: "Also write the summary as JSON to this file.")
     var report: String?
@@ -74,9 +76,15 @@ struct Submit: AsyncParsableCommand {
     @OptionGroup var state: StateOptions
 
     func run() async throws {
+        // A sheet or state file that cannot be read or written is an I/O failure, not a bug of the tool.
+        try await exitingByKind(classify: { $0 is SheetError || $0 is CocoaError ? .ioError : nil }) { try await submit() }
+    }
+
+    private func submit() async throws {
         guard let type = RequestType(rawValue: type) else { throw ValidationError("--type must be verify, link or lookup") }
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: '\(logLevel)' is not a level") }
-        let (configuration, rules) = try GatewayConfiguration.load(path: config)
+        // Only the contract, the quota and the Kafka credentials matter here: no database is called.
+        let (configuration, rules) = try GatewayConfiguration.load(path: config, checkingDeployment: false)
         let rate = self.rate ?? Double(configuration.populationDb.quota.requestsPerSecond) / 10
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
         guard rules.portal(withId: portal) != nil else { throw ValidationError("--portal \(portal): no such portal in \(config)") }
@@ -95,9 +103,13 @@ struct Submit: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         try input.ingest(into: store, settings: settings)
-        let sender = CampaignSender(
+        var sender = CampaignSender(
             bootstrapServers: bootstrap, rules: rules, rate: rate, wait: .milliseconds(Int64(max(0, wait) * 1000)),
             clock: clock, logger: logger, progress: Self.display()
+        )
+        // The portal's own principal (kafka.sasl.username), whose ACLs allow its request and outcome topics.
+        sender.kafkaProperties = configuration.kafka.connectionProperties(
+            bootstrapServers: bootstrap.split(separator: ",").map(String.init)
         )
         let sent: Result<CampaignCounts, any Error>
         do {
@@ -116,7 +128,7 @@ struct Submit: AsyncParsableCommand {
     private func finish(_ summary: CampaignSummary) throws {
         print(summary.table())
         if let report { try summary.jsonData().write(to: URL(fileURLWithPath: report)) }
-        if !summary.complete { throw ExitCode(1) }
+        if !summary.complete { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
 
     /// A bar rewritten in place on a terminal; a plain line every 5 s into a pipe or a file.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import DevelopmentEnvironment
 import Foundation
 import Gateway

@@ -50,7 +50,8 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
         let consumer = try KafkaConsumer(
             properties: base.merging(
                 // Never joined: partitions are assigned directly, from where the last run stopped reading.
-                ["group.id": "dancu-batch-" + settings.requestIdPrefix.dropLast(), "fetch.wait.max.ms": "100"]
+                // Named inside the portal's own group prefix, which its ACLs allow (Deploy/kafka/create-acls.sh).
+                ["group.id": "portal-\(settings.portal)-batch-" + settings.requestIdPrefix.dropLast(), "fetch.wait.max.ms": "100"]
             ) { $1 },
             logger: logger
         )
@@ -59,9 +60,17 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
             try await readOutcomes(consumer, topic: outcomeTopic, store: store)
             let run = try store.beginRun()
             let sent = SentCounter()
+            let readerFailed = FailureFlag()
             let start = clock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await consume(consumer, store: store, prefix: settings.requestIdPrefix) }
+                group.addTask {
+                    do {
+                        try await consume(consumer, store: store, prefix: settings.requestIdPrefix)
+                    } catch {
+                        readerFailed.value.store(true, ordering: .relaxed)
+                        throw error
+                    }
+                }
                 if let progress {
                     group.addTask {
                         while true {
@@ -90,10 +99,19 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                     }
                 }
                 let deadline = clock.now.advanced(by: wait)
-                while !(try store.counts().isComplete), clock.now < deadline {
+                while !readerFailed.value.load(ordering: .relaxed), !(try store.counts().isComplete), clock.now < deadline {
                     try await clock.sleep(for: .milliseconds(200))
                 }
                 group.cancelAll()
+                // A failed outcome reader (a fatal poll, a state-file error) ends the run with its reason; the
+                // others only stopped because they were cancelled.
+                while true {
+                    do {
+                        guard try await group.next() != nil else { break }
+                    } catch is CancellationError {
+                        continue
+                    }
+                }
                 progress?.show(try snapshot(store, sent: sent.value.load(ordering: .relaxed), since: start))
             }
         } catch {
@@ -200,4 +218,9 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
 /// Messages published by the running campaign, read by the progress display.
 private final class SentCounter: Sendable {
     let value = Atomic<Int>(0)
+}
+
+/// Set when the outcome reader fails, so that the wait for outcomes stops at once.
+private final class FailureFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }

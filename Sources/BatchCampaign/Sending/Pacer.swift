@@ -1,3 +1,5 @@
+import DurationUnits
+
 /// Sends at a steady rate: the k-th message of a run (from 0) is due `k / rate` seconds after the start.
 /// A pure schedule, so pacing is tested without a clock.
 public struct Pacer: Sendable, Hashable {
@@ -15,7 +17,7 @@ public struct Pacer: Sendable, Hashable {
 
     /// How many messages may have been sent by `elapsed`.
     public func allowed(by elapsed: Duration) -> Int {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return Int((seconds * rate).rounded(.down)) + 1
     }
 }

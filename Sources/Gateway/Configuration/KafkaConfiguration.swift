@@ -128,16 +128,23 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
         return colon > text.startIndex && (1...65535).contains(port)
     }
 
-    /// The librdkafka properties both clients share, typed keys first so that `properties` can override them.
-    func commonProperties(bootstrapServers servers: [String]) -> [String: String] {
+    /// How any client reaches the brokers: servers, identity, TLS and SASL, then `properties`. Tools that
+    /// write as a portal (`dancu-batch`) connect with these and their own client settings.
+    public func connectionProperties(bootstrapServers servers: [String]) -> [String: String] {
         var result: [String: String] = [
             "bootstrap.servers": servers.joined(separator: ","),
             "client.id": clientId,
             "security.protocol": securityProtocol.rawValue,
-            "statistics.interval.ms": String(Int(statisticsInterval.duration.inMilliseconds)),
         ]
         result.merge(securityProperties) { _, security in security }
         result.merge(properties) { _, explicit in explicit }
+        return result
+    }
+
+    /// The librdkafka properties both of the gateway's clients share; `properties` still override them.
+    func commonProperties(bootstrapServers servers: [String]) -> [String: String] {
+        var result = ["statistics.interval.ms": String(Int(statisticsInterval.duration.inMilliseconds))]
+        result.merge(connectionProperties(bootstrapServers: servers)) { _, connection in connection }
         return result
     }
 

@@ -77,6 +77,8 @@ public final class GatewayPipeline: Service {
 
     /// Runs until graceful shutdown: then stops fetching, lets in-flight work finish within `shutdownTimeout`,
     /// commits what finished and leaves the group. Work still unfinished is redelivered to the next owner.
+    /// - Throws: the consumer's fatal error, after the same orderly stop, so that the process exits with it
+    ///   (69, Kafka unreachable) and the orchestrator restarts it, rather than ending as if asked to.
     public func run() async throws {
         watchSchedulerAndBreaker()
         // Until the group assigns partitions this instance owns nothing, so its first share is an increase,
@@ -85,8 +87,8 @@ public final class GatewayPipeline: Service {
         scheduler.setShare(Self.minimumShare)
         try consumer.subscribe(topics: [configuration.requestTopicPattern])
         logger.info("Consuming requests", metadata: ["pattern": "\(configuration.requestTopicPattern)"])
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
+        let fatalError = await withTaskCancellationHandler {
+            let fatalError = await withGracefulShutdownHandler {
                 await consumeUntilStopped()
             } onGracefulShutdown: {
                 self.stopRequested.store(true, ordering: .releasing)
@@ -101,14 +103,17 @@ public final class GatewayPipeline: Service {
             }
             await messageTasks.waitForAll()
             await commitFinished()
+            return fatalError
         } onCancel: {
             messageTasks.cancelAll()
         }
         await consumer.close()
         logger.info("Consumer closed")
+        if let fatalError { throw fatalError }
     }
 
-    private func consumeUntilStopped() async {
+    /// Returns the consumer's fatal error when that is what stopped it.
+    private func consumeUntilStopped() async -> (any Error)? {
         let clock = ContinuousClock()
         var nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
         // Cancellation (the service group failing) stops the loop like a graceful shutdown does.
@@ -122,7 +127,7 @@ public final class GatewayPipeline: Service {
             } catch {
                 // Only fatal consumer errors are thrown; stopping lets the orchestrator restart a clean process.
                 logger.critical("Kafka consumer failed; stopping", metadata: ["error": "\(error)"])
-                return
+                return error
             }
             for event in events {
                 switch event {
@@ -146,6 +151,7 @@ public final class GatewayPipeline: Service {
                 nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
             }
         }
+        return nil
     }
 
     private static let pollBatch = 64

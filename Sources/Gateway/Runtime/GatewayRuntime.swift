@@ -96,7 +96,9 @@ public struct GatewayRuntime: Sendable {
 
     private func makeParts(_ connections: Connections) throws -> Parts {
         let populationDb = connections.populationDb
-        let client = try PopulationDBClient(configuration: populationDb, url: connections.populationDatabaseURL, logger: logger)
+        // What can still be refused (tracing, then librdkafka's settings) is built first, and the HTTP client,
+        // which must be shut down once made, last: a refusal then leaves nothing open behind it.
+        let spanExporter = try GatewayTracing.bootstrap(configuration.tracing, logger: logger)
         let servers = connections.kafka.bootstrapServers
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(
@@ -110,6 +112,7 @@ public struct GatewayRuntime: Sendable {
             logger: logger,
             onStatistics: { metrics.kafka($0) }
         )
+        let client = try PopulationDBClient(configuration: populationDb, url: connections.populationDatabaseURL, logger: logger)
         let clock = ContinuousClock()
         let quota = populationDb.quota
         let scheduler = UpstreamScheduler(
@@ -166,7 +169,7 @@ public struct GatewayRuntime: Sendable {
             metrics: metrics,
             pipeline: pipeline,
             admin: admin,
-            spanExporter: try GatewayTracing.bootstrap(configuration.tracing, logger: logger),
+            spanExporter: spanExporter,
             closers: [
                 CloseOnShutdown { await producer.close(flushTimeout: Self.producerFlushTimeout) },
                 CloseOnShutdown { try? await client.shutdown() },
