@@ -1,3 +1,4 @@
+import Clocks
 import Testing
 
 @testable import Gateway
@@ -6,7 +7,7 @@ import Testing
     private let key = DuplicateFilter.Key(portal: "hoabinh", requestId: "r1")
 
     @Test func claimNowAnswersWithoutWaitingExceptWhileTheFirstCopyIsInFlight() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
         guard case .first? = filter.claimNow(key) else {
             Issue.record("the first copy must get the claim")
             return
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func aCopyWaitingForTheFirstGetsItsOutcomeOrTakesOverWhenItIsAbandoned() async {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
         _ = filter.claimNow(key)
         async let waitingCopy = filter.claim(key)
         // The copy registers itself; completing before it does is answered the same way.
@@ -46,7 +47,7 @@ import Testing
     }
 
     @Test func withoutCapacityEveryCopyIsFirst() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 0)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 0, clock: TestClock())
         for _ in 0..<3 {
             guard case .first? = filter.claimNow(key) else {
                 Issue.record("capacity 0 turns the filter off")
@@ -56,7 +57,7 @@ import Testing
     }
 
     @Test func theOldestOutcomesLeaveBeyondTheCapacity() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 2)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 2, clock: TestClock())
         let keys = (0..<3).map { DuplicateFilter.Key(portal: "hoabinh", requestId: "r\($0)") }
         for key in keys {
             _ = filter.claimNow(key)
@@ -68,6 +69,43 @@ import Testing
         }
         guard case .duplicate? = filter.claimNow(keys[2]) else {
             Issue.record("the newest outcome must still be there")
+            return
+        }
+    }
+
+    @Test func anOutcomeIsRepeatedUntilTheWindowEndsInVirtualTime() async {
+        let clock = TestClock()
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: clock)
+        _ = filter.claimNow(key)
+        filter.complete(key, outcome: [4])
+        await clock.advance(by: .seconds(59))
+        guard case .duplicate([4])? = filter.claimNow(key) else {
+            Issue.record("within the window a copy gets the first outcome")
+            return
+        }
+        await clock.advance(by: .seconds(1))
+        guard case .first? = filter.claimNow(key) else {
+            Issue.record("once the window has passed the request is new again")
+            return
+        }
+    }
+
+    @Test func theWindowCountsFromEachOutcomeNotFromTheOldest() async {
+        let clock = TestClock()
+        let filter = DuplicateFilter(window: .seconds(10), capacity: 10, clock: clock)
+        let early = DuplicateFilter.Key(portal: "hoabinh", requestId: "early")
+        _ = filter.claimNow(early)
+        filter.complete(early, outcome: [1])
+        await clock.advance(by: .seconds(6))
+        _ = filter.claimNow(key)
+        filter.complete(key, outcome: [2])
+        await clock.advance(by: .seconds(6))
+        guard case .first? = filter.claimNow(early) else {
+            Issue.record("the earlier outcome is 12 s old: expired")
+            return
+        }
+        guard case .duplicate([2])? = filter.claimNow(key) else {
+            Issue.record("the later outcome is 6 s old: still repeated")
             return
         }
     }

@@ -1,4 +1,5 @@
 import DequeModule
+import Scheduling
 import Synchronization
 
 /// Remembers the outcome of each (portal, request id) for a window, so a request delivered again (a portal
@@ -21,23 +22,24 @@ final class DuplicateFilter: Sendable {
 
     private enum Entry {
         case inFlight(waiters: [CheckedContinuation<[UInt8]?, Never>])
-        case completed(outcome: [UInt8], at: ContinuousClock.Instant)
+        case completed(outcome: [UInt8], at: SchedulingInstant)
     }
 
     private struct State {
         var entries: [Key: Entry] = [:]
         /// Completion order, oldest first, for expiry and the capacity bound.
-        var completedOrder: Deque<(key: Key, at: ContinuousClock.Instant)> = []
+        var completedOrder: Deque<(key: Key, at: SchedulingInstant)> = []
     }
 
     private let state = Mutex(State())
     private let window: Duration
     private let capacity: Int
-    private let clock = ContinuousClock()
+    private let clock: ElapsedClock
 
-    init(window: Duration, capacity: Int) {
+    init(window: Duration, capacity: Int, clock: any Clock<Duration>) {
         self.window = window
         self.capacity = capacity
+        self.clock = ElapsedClock(clock)
     }
 
     /// The claim when it needs no waiting; `nil` while the first copy is in flight (then `claim` waits for it).
@@ -104,7 +106,7 @@ final class DuplicateFilter: Sendable {
         waiters.forEach { $0.resume(returning: nil) }
     }
 
-    private func expire(_ state: inout State, now: ContinuousClock.Instant) {
+    private func expire(_ state: inout State, now: SchedulingInstant) {
         while let oldest = state.completedOrder.first, oldest.at.advanced(by: window) <= now {
             state.completedOrder.removeFirst()
             if case .completed(_, let at) = state.entries[oldest.key], at == oldest.at {

@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import Operations
+import Scheduling
 import Tracing
 
 /// Turns request messages into outcomes (or dead letters) and publishes them; a message is settled once the
@@ -37,7 +38,7 @@ struct RequestProcessor: Sendable {
     struct Pending: Sendable {
         fileprivate let message: KafkaMessage
         fileprivate let decision: RequestDecision
-        fileprivate let started: ContinuousClock.Instant
+        fileprivate let started: SchedulingInstant
     }
 
     /// An outcome ready to publish, with its audit record when it releases population data.
@@ -47,7 +48,7 @@ struct RequestProcessor: Sendable {
         fileprivate let records: [KafkaRecord]
         /// The outcome this copy produced; `nil` when it republishes the first copy's.
         fileprivate let fresh: Outcome?
-        fileprivate let started: ContinuousClock.Instant
+        fileprivate let started: SchedulingInstant
         fileprivate let upstreamTime: UpstreamTime?
         fileprivate let span: (any Span)?
     }
@@ -62,6 +63,10 @@ struct RequestProcessor: Sendable {
     let logger: Logger
     /// In development mode every outcome says so, so that a portal can never mistake a synthetic answer.
     let mode: DeploymentMode
+    /// Measures end-to-end latency and waits between publishing attempts.
+    let clock: ElapsedClock
+    /// Stamps when a request was received; its deadline and `requestedAt` are dates.
+    let wallClock: @Sendable () -> Date
 
     static let requestIdHeader = "dancu-request-id"
     static let environmentHeader = "dancu-environment"
@@ -74,8 +79,8 @@ struct RequestProcessor: Sendable {
 
     /// Validates the message and, when nothing needs waiting for, builds its publication.
     func begin(_ message: KafkaMessage) -> Beginning {
-        let started = ContinuousClock.now
-        let decision = rules.decide(topic: message.topic, value: message.value ?? [], receivedAt: Date())
+        let started = clock.now
+        let decision = rules.decide(topic: message.topic, value: message.value ?? [], receivedAt: wallClock())
         let pending = Pending(message: message, decision: decision, started: started)
         switch decision {
         case .deadLetter:
@@ -169,7 +174,7 @@ struct RequestProcessor: Sendable {
     private func answerOnce(
         _ message: KafkaMessage,
         key: DuplicateFilter.Key,
-        started: ContinuousClock.Instant,
+        started: SchedulingInstant,
         span: (any Span)?,
         produce: () async -> Publication?
     ) async -> Disposition {
@@ -195,7 +200,7 @@ struct RequestProcessor: Sendable {
         key: DuplicateFilter.Key,
         outcome: Outcome,
         audit: KafkaRecord?,
-        started: ContinuousClock.Instant,
+        started: SchedulingInstant,
         span: (any Span)?,
         upstreamTime: UpstreamTime? = nil
     ) -> Publication {
@@ -216,7 +221,7 @@ struct RequestProcessor: Sendable {
         of message: KafkaMessage,
         key: DuplicateFilter.Key,
         previous: [UInt8],
-        started: ContinuousClock.Instant,
+        started: SchedulingInstant,
         span: (any Span)?
     ) -> Publication {
         logger.log(.debug, request: key.requestId, portal: key.portal, "Duplicate request: publishing the first outcome again")
@@ -251,7 +256,7 @@ struct RequestProcessor: Sendable {
     private func settle(_ publication: Publication) -> Disposition {
         if let outcome = publication.fresh {
             duplicates.complete(publication.key, outcome: publication.records[0].value ?? [])
-            let elapsed = publication.started.duration(to: .now)
+            let elapsed = publication.started.duration(to: clock.now)
             metrics.outcomePublished(portal: outcome.portal, status: outcome.status, source: outcome.source, endToEnd: elapsed)
             metrics.gatewayOverhead(elapsed - (publication.upstreamTime?.total ?? .zero))
         }
@@ -351,7 +356,7 @@ struct RequestProcessor: Sendable {
             logger().warning("Publishing failed; retrying", metadata: ["error": "\(firstError)", "attempt": "\(attempt)"])
             pending = failed.map(\.0)
             let backoff = retry.delay(afterAttempts: min(attempt, retry.attempts - 1), retryAfter: nil, unitRandom: Double.random(in: 0.5..<1))
-            try? await Task.sleep(for: backoff ?? .seconds(1))
+            try? await clock.sleep(for: backoff ?? .seconds(1))
         }
         return false
     }

@@ -110,7 +110,9 @@ public struct GatewayRuntime: Sendable {
             logger: logger,
             onStatistics: { metrics.kafka($0) }
         )
+        // The one clock of the request path; tests give each part a TestClock instead.
         let clock = ContinuousClock()
+        let wallClock: @Sendable () -> Date = { Date() }
         let quota = populationDb.quota
         let scheduler = UpstreamScheduler(
             configuration: configuration.scheduler,
@@ -132,7 +134,9 @@ public struct GatewayRuntime: Sendable {
             cachedTypes: Set(configuration.cache.enabledFor),
             retry: RetryPolicy(configuration.pipeline.retry),
             metrics: metrics,
-            logger: logger
+            logger: logger,
+            clock: ElapsedClock(clock),
+            wallClock: wallClock
         )
         let processor = RequestProcessor(
             rules: rules,
@@ -140,13 +144,16 @@ public struct GatewayRuntime: Sendable {
             producer: producer,
             duplicates: DuplicateFilter(
                 window: configuration.pipeline.duplicateWindow.duration,
-                capacity: configuration.pipeline.duplicateCapacity
+                capacity: configuration.pipeline.duplicateCapacity,
+                clock: clock
             ),
             metrics: metrics,
             audit: AuditTrail(topic: configuration.audit.topic, hasher: AuditHasher(secret: configuration.audit.secret)),
             retry: RetryPolicy(configuration.pipeline.retry),
             logger: logger,
-            mode: connections.mode
+            mode: connections.mode,
+            clock: ElapsedClock(clock),
+            wallClock: wallClock
         )
         let pipeline = GatewayPipeline(
             consumer: consumer,
