@@ -13,11 +13,13 @@ final class DuplicateFilter: Sendable {
         let requestId: String
     }
 
-    enum Claim: Sendable {
+    enum Claim: Sendable, Equatable {
         /// The caller is first: it must call `complete` or `abandon` with this key.
         case first
         /// The outcome bytes the first copy published.
         case duplicate([UInt8])
+        /// The first copy is still being answered: `outcomeOfFirstCopy` waits for it.
+        case firstCopyInFlight
     }
 
     private enum Entry {
@@ -42,8 +44,8 @@ final class DuplicateFilter: Sendable {
         self.clock = ElapsedClock(clock)
     }
 
-    /// The claim when it needs no waiting; `nil` while the first copy is in flight (then `claim` waits for it).
-    func claimNow(_ key: Key) -> Claim? {
+    /// Claims `key` without waiting.
+    func claim(_ key: Key) -> Claim {
         guard capacity > 0 else { return .first }
         let now = clock.now
         return state.withLock { state in
@@ -55,14 +57,15 @@ final class DuplicateFilter: Sendable {
             case .completed(let outcome, _):
                 return .duplicate(outcome)
             case .inFlight:
-                return nil
+                return .firstCopyInFlight
             }
         }
     }
 
-    func claim(_ key: Key) async -> Claim {
-        if let claim = claimNow(key) { return claim }
-        let outcome: [UInt8]? = await withCheckedContinuation { continuation in
+    /// The first copy's outcome once it is published; `nil` when the first copy gave up (e.g. shutdown), and
+    /// the caller should claim the key again.
+    func outcomeOfFirstCopy(_ key: Key) async -> [UInt8]? {
+        await withCheckedContinuation { continuation in
             let resumeWith: [UInt8]?? = state.withLock { state in
                 switch state.entries[key] {
                 case .inFlight(let waiters):
@@ -76,9 +79,6 @@ final class DuplicateFilter: Sendable {
             }
             if let resumeWith { continuation.resume(returning: resumeWith) }
         }
-        // The first copy gave up (e.g. shutdown): this copy does the work itself.
-        guard let outcome else { return await claim(key) }
-        return .duplicate(outcome)
     }
 
     func complete(_ key: Key, outcome: [UInt8]) {

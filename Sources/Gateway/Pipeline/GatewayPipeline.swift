@@ -168,17 +168,18 @@ public final class GatewayPipeline: Service {
                 case .ready(let publication):
                     ready.append((publication, ticket))
                 case .needsTask(let pending):
-                    messageTasks.start { [self] in settle(ticket, await processor.finish(pending)) }
+                    messageTasks.start { [self] in updateLedger(ticket, after: await processor.finish(pending)) }
                 }
             }
             guard !ready.isEmpty else { return }
             for (answered, disposition) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
-                settle(answered.ticket, disposition)
+                updateLedger(answered.ticket, after: disposition)
             }
         }
     }
 
-    private func settle(_ ticket: OffsetLedger.Ticket, _ disposition: RequestProcessor.Disposition) {
+    /// The message's offset is finished once its outcome or dead letter is acknowledged, or released when withdrawn.
+    private func updateLedger(_ ticket: OffsetLedger.Ticket, after disposition: RequestProcessor.Disposition) {
         switch disposition {
         case .published:
             apply(ledger.finished(ticket))

@@ -138,22 +138,23 @@ public struct GatewayRuntime: Sendable {
             clock: ElapsedClock(clock),
             wallClock: wallClock
         )
+        let duplicates = DuplicateFilter(
+            window: configuration.pipeline.duplicateWindow.duration,
+            capacity: configuration.pipeline.duplicateCapacity,
+            clock: clock
+        )
         let processor = RequestProcessor(
+            planner: RequestPlanner(rules: rules, duplicates: duplicates, cachedOutcome: { upstream.cachedOutcome($0) }, wallClock: wallClock),
             rules: rules,
             upstream: upstream,
             producer: producer,
-            duplicates: DuplicateFilter(
-                window: configuration.pipeline.duplicateWindow.duration,
-                capacity: configuration.pipeline.duplicateCapacity,
-                clock: clock
-            ),
+            duplicates: duplicates,
             metrics: metrics,
             audit: AuditTrail(topic: configuration.audit.topic, hasher: AuditHasher(secret: configuration.audit.secret)),
             retry: RetryPolicy(configuration.pipeline.retry),
             logger: logger,
             mode: connections.mode,
-            clock: ElapsedClock(clock),
-            wallClock: wallClock
+            clock: ElapsedClock(clock)
         )
         let pipeline = GatewayPipeline(
             consumer: consumer,
