@@ -172,8 +172,14 @@ public final class GatewayPipeline: Service {
                 }
             }
             guard !ready.isEmpty else { return }
-            for (answered, disposition) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
-                updateLedger(answered.ticket, after: disposition)
+            for (answered, delivery) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
+                switch delivery {
+                case .published:
+                    updateLedger(answered.ticket, after: .published)
+                case .refused(let refused):
+                    // Retried in a task of its own: a record Kafka keeps refusing holds back no other ticket.
+                    messageTasks.start { [self] in updateLedger(answered.ticket, after: await processor.redeliver(refused)) }
+                }
             }
         }
     }

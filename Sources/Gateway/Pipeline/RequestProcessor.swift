@@ -42,6 +42,20 @@ struct RequestProcessor: Sendable {
         fileprivate let started: SchedulingInstant
     }
 
+    /// What became of one publication of a batch on its first send.
+    enum BatchDelivery: Sendable {
+        /// Acknowledged: the offset may be committed.
+        case published
+        /// Refused in part: it goes on alone (`redeliver`), so that its retries hold back no other publication.
+        case refused(Refused)
+    }
+
+    /// A publication and the records of it Kafka refused.
+    struct Refused: Sendable {
+        fileprivate let publication: Publication
+        fileprivate let records: [KafkaRecord]
+    }
+
     /// An outcome ready to publish, with its audit record when it releases population data.
     struct Publication: Sendable {
         fileprivate let message: KafkaMessage
@@ -89,22 +103,33 @@ struct RequestProcessor: Sendable {
         return .ready(publication(of: message, answer: answer, started: started, span: span))
     }
 
-    /// Publishes the outcomes together and waits once for all their acknowledgements; a publication Kafka
-    /// refused goes on alone, retried, or dead-lettered. Dispositions in the order of `publications`.
-    func publishAll(_ publications: [Publication]) async -> [Disposition] {
+    /// Publishes the outcomes together and waits once for all their acknowledgements; each acknowledged
+    /// publication is complete at once, and those Kafka refused are handed back to `redeliver` one by one.
+    /// Deliveries in the order of `publications`.
+    func publishAll(_ publications: [Publication]) async -> [BatchDelivery] {
         let records = publications.flatMap(\.records)
         var results = await producer.sendAll(records)[...]
-        var dispositions: [Disposition] = []
-        dispositions.reserveCapacity(publications.count)
+        var deliveries: [BatchDelivery] = []
+        deliveries.reserveCapacity(publications.count)
         for publication in publications {
             let own = results.prefix(publication.records.count)
             results = results.dropFirst(publication.records.count)
             let refused = zip(publication.records, own).compactMap { record, result in
                 if case .failure = result { record } else { nil }
             }
-            dispositions.append(refused.isEmpty ? completeAcknowledged(publication) : await deliver(publication, records: refused))
+            if refused.isEmpty {
+                completeAcknowledged(publication)
+                deliveries.append(.published)
+            } else {
+                deliveries.append(.refused(Refused(publication: publication, records: refused)))
+            }
         }
-        return dispositions
+        return deliveries
+    }
+
+    /// Publishes what Kafka refused of a batch's publication, retrying what may succeed later, else as a dead letter.
+    func redeliver(_ refused: Refused) async -> Disposition {
+        await deliver(refused.publication, records: refused.records)
     }
 
     // MARK: With waiting
@@ -201,7 +226,8 @@ struct RequestProcessor: Sendable {
     /// an outcome its topic refuses becomes a dead letter, so the request does not vanish.
     private func deliver(_ publication: Publication, records: [KafkaRecord]) async -> Disposition {
         if await publish(records, logger: logger.forRequest(id: publication.key.requestId, portal: publication.key.portal)) {
-            return completeAcknowledged(publication)
+            completeAcknowledged(publication)
+            return .published
         }
         if publication.fresh != nil { duplicates.abandon(publication.key) }
         publication.span?.end()
@@ -211,7 +237,7 @@ struct RequestProcessor: Sendable {
     }
 
     /// Everything of the publication is acknowledged: later copies get its outcome, it is counted, its span ends.
-    private func completeAcknowledged(_ publication: Publication) -> Disposition {
+    private func completeAcknowledged(_ publication: Publication) {
         if let outcome = publication.fresh {
             duplicates.complete(publication.key, outcome: publication.records[0].value ?? [])
             let elapsed = publication.started.duration(to: clock.now)
@@ -219,7 +245,6 @@ struct RequestProcessor: Sendable {
             metrics.gatewayOverhead(elapsed - (publication.upstreamTime?.total ?? .zero))
         }
         publication.span?.end()
-        return .published
     }
 
     // MARK: Tracing
