@@ -365,7 +365,12 @@ let package = Package(
                 "DanCuContract",
                 "Kafka",
                 "Operations",
+                // A fake population database answers UpstreamAccess's calls with the client's own errors.
+                "PopulationDB",
+                "Scheduling",
                 .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

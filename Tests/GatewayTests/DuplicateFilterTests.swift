@@ -1,3 +1,4 @@
+import Clocks
 import Testing
 
 @testable import Gateway
@@ -5,50 +6,48 @@ import Testing
 @Suite struct DuplicateFilterTests {
     private let key = DuplicateFilter.Key(portal: "hoabinh", requestId: "r1")
 
-    @Test func claimNowAnswersWithoutWaitingExceptWhileTheFirstCopyIsInFlight() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10)
-        guard case .first? = filter.claimNow(key) else {
+    @Test func aClaimSaysWhetherTheCopyIsFirstADuplicateOrWaitingForTheFirst() {
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
+        guard case .first = filter.claim(key) else {
             Issue.record("the first copy must get the claim")
             return
         }
-        #expect(filter.claimNow(key) == nil, "a copy while the first is in flight must wait")
+        #expect(filter.claim(key) == .firstCopyInFlight, "a copy while the first is in flight must wait")
         filter.complete(key, outcome: [1, 2, 3])
-        guard case .duplicate(let previous)? = filter.claimNow(key) else {
+        guard case .duplicate(let previous) = filter.claim(key) else {
             Issue.record("a later copy must get the first outcome")
             return
         }
         #expect(previous == [1, 2, 3])
-        guard case .first? = filter.claimNow(DuplicateFilter.Key(portal: "angiang", requestId: "r1")) else {
+        guard case .first = filter.claim(DuplicateFilter.Key(portal: "angiang", requestId: "r1")) else {
             Issue.record("the same id from another portal is another request")
             return
         }
     }
 
     @Test func aCopyWaitingForTheFirstGetsItsOutcomeOrTakesOverWhenItIsAbandoned() async {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10)
-        _ = filter.claimNow(key)
-        async let waitingCopy = filter.claim(key)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
+        _ = filter.claim(key)
+        async let waitingCopy = filter.outcomeOfFirstCopy(key)
         // The copy registers itself; completing before it does is answered the same way.
         filter.complete(key, outcome: [7])
-        guard case .duplicate(let outcome) = await waitingCopy else {
-            Issue.record("the waiting copy must get the first outcome")
-            return
-        }
-        #expect(outcome == [7])
+        #expect(await waitingCopy == [7], "the waiting copy must get the first outcome")
 
         let other = DuplicateFilter.Key(portal: "hoabinh", requestId: "r2")
-        _ = filter.claimNow(other)
+        _ = filter.claim(other)
+        async let abandoned = filter.outcomeOfFirstCopy(other)
         filter.abandon(other)
-        guard case .first? = filter.claimNow(other) else {
+        #expect(await abandoned == nil, "a copy waiting for an abandoned first is told to claim again")
+        guard case .first = filter.claim(other) else {
             Issue.record("an abandoned request is claimed afresh")
             return
         }
     }
 
     @Test func withoutCapacityEveryCopyIsFirst() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 0)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 0, clock: TestClock())
         for _ in 0..<3 {
-            guard case .first? = filter.claimNow(key) else {
+            guard case .first = filter.claim(key) else {
                 Issue.record("capacity 0 turns the filter off")
                 return
             }
@@ -56,18 +55,55 @@ import Testing
     }
 
     @Test func theOldestOutcomesLeaveBeyondTheCapacity() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 2)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 2, clock: TestClock())
         let keys = (0..<3).map { DuplicateFilter.Key(portal: "hoabinh", requestId: "r\($0)") }
         for key in keys {
-            _ = filter.claimNow(key)
+            _ = filter.claim(key)
             filter.complete(key, outcome: [0])
         }
-        guard case .first? = filter.claimNow(keys[0]) else {
+        guard case .first = filter.claim(keys[0]) else {
             Issue.record("the oldest outcome must have left")
             return
         }
-        guard case .duplicate? = filter.claimNow(keys[2]) else {
+        guard case .duplicate = filter.claim(keys[2]) else {
             Issue.record("the newest outcome must still be there")
+            return
+        }
+    }
+
+    @Test func anOutcomeIsRepeatedUntilTheWindowEndsInVirtualTime() async {
+        let clock = TestClock()
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: clock)
+        _ = filter.claim(key)
+        filter.complete(key, outcome: [4])
+        await clock.advance(by: .seconds(59))
+        guard case .duplicate([4]) = filter.claim(key) else {
+            Issue.record("within the window a copy gets the first outcome")
+            return
+        }
+        await clock.advance(by: .seconds(1))
+        guard case .first = filter.claim(key) else {
+            Issue.record("once the window has passed the request is new again")
+            return
+        }
+    }
+
+    @Test func theWindowCountsFromEachOutcomeNotFromTheOldest() async {
+        let clock = TestClock()
+        let filter = DuplicateFilter(window: .seconds(10), capacity: 10, clock: clock)
+        let early = DuplicateFilter.Key(portal: "hoabinh", requestId: "early")
+        _ = filter.claim(early)
+        filter.complete(early, outcome: [1])
+        await clock.advance(by: .seconds(6))
+        _ = filter.claim(key)
+        filter.complete(key, outcome: [2])
+        await clock.advance(by: .seconds(6))
+        guard case .first = filter.claim(early) else {
+            Issue.record("the earlier outcome is 12 s old: expired")
+            return
+        }
+        guard case .duplicate([2]) = filter.claim(key) else {
+            Issue.record("the later outcome is 6 s old: still repeated")
             return
         }
     }

@@ -1,4 +1,5 @@
 import DequeModule
+import Scheduling
 import Synchronization
 
 /// Remembers the outcome of each (portal, request id) for a window, so a request delivered again (a portal
@@ -12,36 +13,39 @@ final class DuplicateFilter: Sendable {
         let requestId: String
     }
 
-    enum Claim: Sendable {
+    enum Claim: Sendable, Equatable {
         /// The caller is first: it must call `complete` or `abandon` with this key.
         case first
         /// The outcome bytes the first copy published.
         case duplicate([UInt8])
+        /// The first copy is still being answered: `outcomeOfFirstCopy` waits for it.
+        case firstCopyInFlight
     }
 
     private enum Entry {
         case inFlight(waiters: [CheckedContinuation<[UInt8]?, Never>])
-        case completed(outcome: [UInt8], at: ContinuousClock.Instant)
+        case completed(outcome: [UInt8], at: SchedulingInstant)
     }
 
     private struct State {
         var entries: [Key: Entry] = [:]
         /// Completion order, oldest first, for expiry and the capacity bound.
-        var completedOrder: Deque<(key: Key, at: ContinuousClock.Instant)> = []
+        var completedOrder: Deque<(key: Key, at: SchedulingInstant)> = []
     }
 
     private let state = Mutex(State())
     private let window: Duration
     private let capacity: Int
-    private let clock = ContinuousClock()
+    private let clock: ElapsedClock
 
-    init(window: Duration, capacity: Int) {
+    init(window: Duration, capacity: Int, clock: any Clock<Duration>) {
         self.window = window
         self.capacity = capacity
+        self.clock = ElapsedClock(clock)
     }
 
-    /// The claim when it needs no waiting; `nil` while the first copy is in flight (then `claim` waits for it).
-    func claimNow(_ key: Key) -> Claim? {
+    /// Claims `key` without waiting.
+    func claim(_ key: Key) -> Claim {
         guard capacity > 0 else { return .first }
         let now = clock.now
         return state.withLock { state in
@@ -53,14 +57,15 @@ final class DuplicateFilter: Sendable {
             case .completed(let outcome, _):
                 return .duplicate(outcome)
             case .inFlight:
-                return nil
+                return .firstCopyInFlight
             }
         }
     }
 
-    func claim(_ key: Key) async -> Claim {
-        if let claim = claimNow(key) { return claim }
-        let outcome: [UInt8]? = await withCheckedContinuation { continuation in
+    /// The first copy's outcome once it is published; `nil` when the first copy gave up (e.g. shutdown), and
+    /// the caller should claim the key again.
+    func outcomeOfFirstCopy(_ key: Key) async -> [UInt8]? {
+        await withCheckedContinuation { continuation in
             let resumeWith: [UInt8]?? = state.withLock { state in
                 switch state.entries[key] {
                 case .inFlight(let waiters):
@@ -74,9 +79,6 @@ final class DuplicateFilter: Sendable {
             }
             if let resumeWith { continuation.resume(returning: resumeWith) }
         }
-        // The first copy gave up (e.g. shutdown): this copy does the work itself.
-        guard let outcome else { return await claim(key) }
-        return .duplicate(outcome)
     }
 
     func complete(_ key: Key, outcome: [UInt8]) {
@@ -104,7 +106,7 @@ final class DuplicateFilter: Sendable {
         waiters.forEach { $0.resume(returning: nil) }
     }
 
-    private func expire(_ state: inout State, now: ContinuousClock.Instant) {
+    private func expire(_ state: inout State, now: SchedulingInstant) {
         while let oldest = state.completedOrder.first, oldest.at.advanced(by: window) <= now {
             state.completedOrder.removeFirst()
             if case .completed(_, let at) = state.entries[oldest.key], at == oldest.at {

@@ -174,17 +174,24 @@ public final class GatewayPipeline: Service {
                 case .ready(let publication):
                     ready.append((publication, ticket))
                 case .needsTask(let pending):
-                    messageTasks.start { [self] in settle(ticket, await processor.finish(pending)) }
+                    messageTasks.start { [self] in updateLedger(ticket, after: await processor.finish(pending)) }
                 }
             }
             guard !ready.isEmpty else { return }
-            for (answered, disposition) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
-                settle(answered.ticket, disposition)
+            for (answered, delivery) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
+                switch delivery {
+                case .published:
+                    updateLedger(answered.ticket, after: .published)
+                case .refused(let refused):
+                    // Retried in a task of its own: a record Kafka keeps refusing holds back no other ticket.
+                    messageTasks.start { [self] in updateLedger(answered.ticket, after: await processor.redeliver(refused)) }
+                }
             }
         }
     }
 
-    private func settle(_ ticket: OffsetLedger.Ticket, _ disposition: RequestProcessor.Disposition) {
+    /// The message's offset is finished once its outcome or dead letter is acknowledged, or released when withdrawn.
+    private func updateLedger(_ ticket: OffsetLedger.Ticket, after disposition: RequestProcessor.Disposition) {
         switch disposition {
         case .published:
             apply(ledger.finished(ticket))

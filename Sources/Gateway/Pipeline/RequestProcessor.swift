@@ -3,16 +3,18 @@ import Foundation
 import Kafka
 import Logging
 import Operations
+import Scheduling
 import Tracing
 
 /// Turns request messages into outcomes (or dead letters) and publishes them; a message is settled once the
 /// broker acknowledged, or when nothing could be published (the offset then stays uncommitted and the
 /// message is redelivered).
 ///
-/// Most messages are answered from what the gateway already holds: validation decides, the cache holds the
-/// citizen, or a copy was answered before. `begin` takes those to a ready publication at once, and a poll's
-/// worth of them is published together and awaited once (`publishAll`). Only the others, which call the
-/// population database or wait for an identical request in flight, need a task of their own (`finish`).
+/// Each message is planned once (`RequestPlanner`). Most plans answer from what the gateway already holds:
+/// validation decides, the cache holds the citizen, or a copy was answered before. `begin` takes those to a
+/// ready publication without suspending, and a poll's worth of them is published together and awaited once
+/// (`publishAll`). Only the others, which call the population database, wait for an identical request in
+/// flight or go to the dead-letter topic, need a task of their own (`finish`).
 struct RequestProcessor: Sendable {
     enum Disposition: Sendable {
         /// The outcome or dead letter is acknowledged: the offset may be committed.
@@ -32,12 +34,26 @@ struct RequestProcessor: Sendable {
         case needsTask(Pending)
     }
 
-    /// A message whose answer needs waiting for: a population-database call, an identical request in
+    /// A message whose plan needs waiting for: a population-database call, an identical request in
     /// flight, or the dead-letter topic.
     struct Pending: Sendable {
         fileprivate let message: KafkaMessage
-        fileprivate let decision: RequestDecision
-        fileprivate let started: ContinuousClock.Instant
+        fileprivate let plan: RequestPlan
+        fileprivate let started: SchedulingInstant
+    }
+
+    /// What became of one publication of a batch on its first send.
+    enum BatchDelivery: Sendable {
+        /// Acknowledged: the offset may be committed.
+        case published
+        /// Refused in part: it goes on alone (`redeliver`), so that its retries hold back no other publication.
+        case refused(Refused)
+    }
+
+    /// A publication and the records of it Kafka refused.
+    struct Refused: Sendable {
+        fileprivate let publication: Publication
+        fileprivate let records: [KafkaRecord]
     }
 
     /// An outcome ready to publish, with its audit record when it releases population data.
@@ -47,11 +63,12 @@ struct RequestProcessor: Sendable {
         fileprivate let records: [KafkaRecord]
         /// The outcome this copy produced; `nil` when it republishes the first copy's.
         fileprivate let fresh: Outcome?
-        fileprivate let started: ContinuousClock.Instant
+        fileprivate let started: SchedulingInstant
         fileprivate let upstreamTime: UpstreamTime?
         fileprivate let span: (any Span)?
     }
 
+    let planner: RequestPlanner
     let rules: ContractRules
     let upstream: UpstreamAccess
     let producer: KafkaProducer
@@ -62,6 +79,8 @@ struct RequestProcessor: Sendable {
     let logger: Logger
     /// In development mode every outcome says so, so that a portal can never mistake a synthetic answer.
     let mode: DeploymentMode
+    /// Measures end-to-end latency and waits between publishing attempts.
+    let clock: ElapsedClock
 
     static let requestIdHeader = "dancu-request-id"
     static let environmentHeader = "dancu-environment"
@@ -72,158 +91,127 @@ struct RequestProcessor: Sendable {
 
     // MARK: Without waiting
 
-    /// Validates the message and, when nothing needs waiting for, builds its publication.
+    /// Plans the message, counts it, and builds its publication when its answer is ready.
     func begin(_ message: KafkaMessage) -> Beginning {
-        let started = ContinuousClock.now
-        let decision = rules.decide(topic: message.topic, value: message.value ?? [], receivedAt: Date())
-        let pending = Pending(message: message, decision: decision, started: started)
-        switch decision {
-        case .deadLetter:
-            return .needsTask(pending)
-        case .answer(let outcome):
-            metrics.requestConsumed(portal: outcome.portal, type: outcome.type, channel: nil)
-            let key = DuplicateFilter.Key(portal: outcome.portal, requestId: outcome.requestId)
-            switch duplicates.claimNow(key) {
-            case nil:
-                return .needsTask(pending)
-            case .duplicate(let previous)?:
-                return .ready(republication(of: message, key: key, previous: previous, started: started, span: nil))
-            case .first?:
-                return .ready(publication(of: message, key: key, outcome: outcome, audit: nil, started: started, span: nil))
-            }
-        case .query(let request):
-            metrics.requestConsumed(portal: request.portal, type: request.type, channel: request.channel)
-            guard let cached = upstream.cachedOutcome(request) else { return .needsTask(pending) }
-            let key = DuplicateFilter.Key(portal: request.portal, requestId: request.requestId)
-            guard let claim = duplicates.claimNow(key) else { return .needsTask(pending) }
-            let span = requestSpan(for: request, message: message)
-            switch claim {
-            case .duplicate(let previous):
-                return .ready(republication(of: message, key: key, previous: previous, started: started, span: span))
-            case .first:
-                describe(cached, in: span)
-                let auditRecord = audit.record(for: request, outcome: cached)
-                return .ready(publication(of: message, key: key, outcome: cached, audit: auditRecord, started: started, span: span))
-            }
+        let started = clock.now
+        let (plan, consumed) = planner.plan(topic: message.topic, value: message.value ?? [])
+        metrics.requestConsumed(portal: consumed.portal, type: consumed.type, channel: consumed.channel)
+        guard case .answerNow(let answer) = plan else {
+            return .needsTask(Pending(message: message, plan: plan, started: started))
         }
+        let span = plan.query.flatMap { requestSpan(for: $0, message: message) }
+        return .ready(publication(of: message, answer: answer, started: started, span: span))
     }
 
-    /// Publishes the outcomes together and waits once for all their acknowledgements; a publication Kafka
-    /// refused goes on alone, retried, or dead-lettered. Dispositions in the order of `publications`.
-    func publishAll(_ publications: [Publication]) async -> [Disposition] {
+    /// Publishes the outcomes together and waits once for all their acknowledgements; each acknowledged
+    /// publication is complete at once, and those Kafka refused are handed back to `redeliver` one by one.
+    /// Deliveries in the order of `publications`.
+    func publishAll(_ publications: [Publication]) async -> [BatchDelivery] {
         let records = publications.flatMap(\.records)
         var results = await producer.sendAll(records)[...]
-        var dispositions: [Disposition] = []
-        dispositions.reserveCapacity(publications.count)
+        var deliveries: [BatchDelivery] = []
+        deliveries.reserveCapacity(publications.count)
         for publication in publications {
             let own = results.prefix(publication.records.count)
             results = results.dropFirst(publication.records.count)
             let refused = zip(publication.records, own).compactMap { record, result in
                 if case .failure = result { record } else { nil }
             }
-            dispositions.append(refused.isEmpty ? settle(publication) : await deliver(publication, records: refused))
+            if refused.isEmpty {
+                completeAcknowledged(publication)
+                deliveries.append(.published)
+            } else {
+                deliveries.append(.refused(Refused(publication: publication, records: refused)))
+            }
         }
-        return dispositions
+        return deliveries
+    }
+
+    /// Publishes what Kafka refused of a batch's publication, retrying what may succeed later, else as a dead letter.
+    func redeliver(_ refused: Refused) async -> Disposition {
+        await deliver(refused.publication, records: refused.records)
     }
 
     // MARK: With waiting
 
-    /// Answers a message that needed waiting for, and publishes its outcome or dead letter.
+    /// Carries out a plan that needed waiting for, and publishes its outcome or dead letter.
     func finish(_ pending: Pending) async -> Disposition {
-        let message = pending.message
-        switch pending.decision {
-        case .deadLetter(let reason):
-            metrics.requestConsumed(portal: rules.portal(forRequestTopic: message.topic)?.id ?? "unknown", type: nil, channel: nil)
-            let published = await deadLetter(message, reason: reason.headerValue)
-            if published { metrics.deadLettered(reason: reason.codeName) }
-            return published ? .published : .unpublished
-        case .answer(let outcome):
-            let key = DuplicateFilter.Key(portal: outcome.portal, requestId: outcome.requestId)
-            return await answerOnce(message, key: key, started: pending.started, span: nil) {
-                publication(of: message, key: key, outcome: outcome, audit: nil, started: pending.started, span: nil)
-            }
-        case .query(let request):
-            let key = DuplicateFilter.Key(portal: request.portal, requestId: request.requestId)
-            let span = requestSpan(for: request, message: message)
-            let answer = {
-                await answerOnce(message, key: key, started: pending.started, span: span) {
-                    let traceparent = message.headers.first(named: Self.traceparentHeader)?.stringValue
-                    let upstreamTime = UpstreamTime()
-                    guard let outcome = await upstream.resolve(
-                        request, source: Self.source(of: message.topicPartition), traceparent: traceparent, upstreamTime: upstreamTime
-                    ) else { return nil }
-                    describe(outcome, in: span)
-                    return publication(
-                        of: message, key: key, outcome: outcome, audit: audit.record(for: request, outcome: outcome),
-                        started: pending.started, span: span, upstreamTime: upstreamTime
-                    )
-                }
-            }
-            guard let span else { return await answer() }
-            // The upstream calls' spans become children of this one.
-            return await ServiceContext.$current.withValue(span.context) { await answer() }
+        guard let query = pending.plan.query, let span = requestSpan(for: query, message: pending.message) else {
+            return await carryOut(pending.plan, message: pending.message, started: pending.started, span: nil)
+        }
+        // The upstream calls' spans become children of this one.
+        return await ServiceContext.$current.withValue(span.context) {
+            await carryOut(pending.plan, message: pending.message, started: pending.started, span: span)
         }
     }
 
-    /// Publishes the outcome of the first copy of a request; later copies within the window get the same bytes.
-    private func answerOnce(
-        _ message: KafkaMessage,
-        key: DuplicateFilter.Key,
-        started: ContinuousClock.Instant,
-        span: (any Span)?,
-        produce: () async -> Publication?
-    ) async -> Disposition {
-        switch await duplicates.claim(key) {
-        case .duplicate(let previous):
-            let publication = republication(of: message, key: key, previous: previous, started: started, span: span)
+    private func carryOut(_ plan: RequestPlan, message: KafkaMessage, started: SchedulingInstant, span: (any Span)?) async -> Disposition {
+        switch plan {
+        case .answerNow(let answer):
+            let publication = publication(of: message, answer: answer, started: started, span: span)
             return await deliver(publication, records: publication.records)
-        case .first:
-            guard let publication = await produce() else {
-                duplicates.abandon(key)
+        case .deadLetter(let reason):
+            let published = await deadLetter(message, reason: reason.headerValue)
+            if published { metrics.deadLettered(reason: reason.codeName) }
+            return published ? .published : .unpublished
+        case .callDatabase(let request):
+            let traceparent = message.headers.first(named: Self.traceparentHeader)?.stringValue
+            let upstreamTime = UpstreamTime()
+            guard let outcome = await upstream.resolve(
+                request, source: Self.source(of: message.topicPartition), traceparent: traceparent, upstreamTime: upstreamTime
+            ) else {
+                duplicates.abandon(AnswerableRequest.query(request).key)
                 span?.end()
-                logger.log(.debug, request: key.requestId, portal: key.portal, "Request withdrawn: its partition is leaving this instance")
+                logger.log(.debug, request: request.requestId, portal: request.portal, "Request withdrawn: its partition is leaving this instance")
                 return .withdrawn
             }
+            let publication = publication(
+                of: message, answer: .fresh(outcome, of: .query(request)), started: started, span: span, upstreamTime: upstreamTime
+            )
             return await deliver(publication, records: publication.records)
+        case .waitForFirstCopy(let request):
+            guard let previous = await duplicates.outcomeOfFirstCopy(request.key) else {
+                // The first copy gave up (its partition left, or Kafka refused its outcome): plan this copy afresh.
+                return await carryOut(planner.plan(request), message: message, started: started, span: span)
+            }
+            return await carryOut(.answerNow(.repeated(previous, of: request)), message: message, started: started, span: span)
         }
     }
 
     // MARK: Publications
 
+    /// The records of a ready answer: the outcome, and the audit record when a fresh outcome of the population
+    /// database (or its cache) releases data.
     private func publication(
         of message: KafkaMessage,
-        key: DuplicateFilter.Key,
-        outcome: Outcome,
-        audit: KafkaRecord?,
-        started: ContinuousClock.Instant,
+        answer: RequestPlan.ReadyAnswer,
+        started: SchedulingInstant,
         span: (any Span)?,
         upstreamTime: UpstreamTime? = nil
     ) -> Publication {
-        logger.log(
-            .debug,
-            request: key.requestId,
-            portal: key.portal,
-            "Outcome ready",
-            metadata: ["status": "\(outcome.status.rawValue)", "source": "\(outcome.source.rawValue)", "attempts": "\(outcome.attempts)"]
-        )
-        let records = [outcomeRecord(for: message, key: key, bytes: outcome.jsonBytes(), span: span)] + (audit.map { [$0] } ?? [])
-        return Publication(
-            message: message, key: key, records: records, fresh: outcome, started: started, upstreamTime: upstreamTime, span: span
-        )
-    }
-
-    private func republication(
-        of message: KafkaMessage,
-        key: DuplicateFilter.Key,
-        previous: [UInt8],
-        started: ContinuousClock.Instant,
-        span: (any Span)?
-    ) -> Publication {
-        logger.log(.debug, request: key.requestId, portal: key.portal, "Duplicate request: publishing the first outcome again")
-        return Publication(
-            message: message, key: key, records: [outcomeRecord(for: message, key: key, bytes: previous, span: span)], fresh: nil,
-            started: started, upstreamTime: nil, span: span
-        )
+        let key = answer.request.key
+        switch answer {
+        case .fresh(let outcome, let request):
+            describe(outcome, in: span)
+            logger.log(
+                .debug,
+                request: key.requestId,
+                portal: key.portal,
+                "Outcome ready",
+                metadata: ["status": "\(outcome.status.rawValue)", "source": "\(outcome.source.rawValue)", "attempts": "\(outcome.attempts)"]
+            )
+            let auditRecord = request.query.flatMap { audit.record(for: $0, outcome: outcome) }
+            let records = [outcomeRecord(for: message, key: key, bytes: outcome.jsonBytes(), span: span)] + (auditRecord.map { [$0] } ?? [])
+            return Publication(
+                message: message, key: key, records: records, fresh: outcome, started: started, upstreamTime: upstreamTime, span: span
+            )
+        case .repeated(let previous, _):
+            logger.log(.debug, request: key.requestId, portal: key.portal, "Duplicate request: publishing the first outcome again")
+            return Publication(
+                message: message, key: key, records: [outcomeRecord(for: message, key: key, bytes: previous, span: span)], fresh: nil,
+                started: started, upstreamTime: nil, span: span
+            )
+        }
     }
 
     /// The outcome on the asking portal's topic, keyed as the request was. Only configured portals' requests
@@ -238,7 +226,8 @@ struct RequestProcessor: Sendable {
     /// an outcome its topic refuses becomes a dead letter, so the request does not vanish.
     private func deliver(_ publication: Publication, records: [KafkaRecord]) async -> Disposition {
         if await publish(records, logger: logger.forRequest(id: publication.key.requestId, portal: publication.key.portal)) {
-            return settle(publication)
+            completeAcknowledged(publication)
+            return .published
         }
         if publication.fresh != nil { duplicates.abandon(publication.key) }
         publication.span?.end()
@@ -247,16 +236,15 @@ struct RequestProcessor: Sendable {
         return deadLettered ? .published : .unpublished
     }
 
-    /// Everything of the publication is acknowledged.
-    private func settle(_ publication: Publication) -> Disposition {
+    /// Everything of the publication is acknowledged: later copies get its outcome, it is counted, its span ends.
+    private func completeAcknowledged(_ publication: Publication) {
         if let outcome = publication.fresh {
             duplicates.complete(publication.key, outcome: publication.records[0].value ?? [])
-            let elapsed = publication.started.duration(to: .now)
+            let elapsed = publication.started.duration(to: clock.now)
             metrics.outcomePublished(portal: outcome.portal, status: outcome.status, source: outcome.source, endToEnd: elapsed)
             metrics.gatewayOverhead(elapsed - (publication.upstreamTime?.total ?? .zero))
         }
         publication.span?.end()
-        return .published
     }
 
     // MARK: Tracing
@@ -351,7 +339,7 @@ struct RequestProcessor: Sendable {
             logger().warning("Publishing failed; retrying", metadata: ["error": "\(firstError)", "attempt": "\(attempt)"])
             pending = failed.map(\.0)
             let backoff = retry.delay(afterAttempts: min(attempt, retry.attempts - 1), retryAfter: nil, unitRandom: Double.random(in: 0.5..<1))
-            try? await Task.sleep(for: backoff ?? .seconds(1))
+            try? await clock.sleep(for: backoff ?? .seconds(1))
         }
         return false
     }

@@ -11,7 +11,7 @@ import Synchronization
 /// scheduler (quota, priority, fairness, adaptive rate), the circuit breaker, and retries with backoff,
 /// never past the request's deadline.
 struct UpstreamAccess: Sendable {
-    let client: PopulationDBClient
+    let client: any PopulationDatabase
     let scheduler: UpstreamScheduler
     let cache: ResultCache
     let breaker: CircuitBreaker
@@ -19,6 +19,10 @@ struct UpstreamAccess: Sendable {
     let retry: RetryPolicy
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Measures calls and waits between them: the scheduler's clock, so that tests run in virtual time.
+    let clock: ElapsedClock
+    /// Reads the time an outcome is completed at, and how much of a request's deadline (a `Date`) is left.
+    let wallClock: @Sendable () -> Date
 
     /// Why no record could be had; shared with requests that joined the same upstream call.
     private struct Failure: Error {
@@ -41,14 +45,14 @@ struct UpstreamAccess: Sendable {
             answer = .matched(matched)
         }
         metrics.cache(hit: true)
-        return Self.outcome(request, answer: answer, attempts: 0, source: .cache)
+        return Self.outcome(request, answer: answer, attempts: 0, source: .cache, completedAt: wallClock())
     }
 
     /// The request's outcome; `nil` when its source (partition) was withdrawn before it could call: this
     /// instance no longer owns it, and the next owner answers it.
     /// - Parameter upstreamTime: adds up the time spent in population-database exchanges.
     func resolve(_ request: ValidatedRequest, source: String, traceparent: String?, upstreamTime: UpstreamTime) async -> Outcome? {
-        let deadline = scheduler.now.advanced(by: .seconds(max(0, request.deadline.timeIntervalSinceNow)))
+        let deadline = scheduler.now.advanced(by: .seconds(max(0, request.deadline.timeIntervalSince(wallClock()))))
         let query = PopulationQuery(
             requestId: request.requestId,
             serviceCode: request.procedureCode,
@@ -61,7 +65,7 @@ struct UpstreamAccess: Sendable {
         )
         // A verify that names no fields, and a link, ask only yes or no: the gateway never sees the record.
         let operation: PopulationOperation = request.needsRecord ? .lookup : .verify
-        let call = { @Sendable (client: PopulationDBClient) async throws(PopulationDBError) -> Answer in
+        let call = { @Sendable (client: any PopulationDatabase) async throws(PopulationDBError) -> Answer in
             request.needsRecord ? .record(try await client.lookup(query)) : .matched(try await client.verify(query))
         }
         guard cachedTypes.contains(request.type) else {
@@ -126,11 +130,11 @@ struct UpstreamAccess: Sendable {
     ) async -> Outcome? {
         do {
             let (answer, attempts, source) = try await body()
-            return Self.outcome(request, answer: answer, attempts: attempts, source: source)
+            return Self.outcome(request, answer: answer, attempts: attempts, source: source, completedAt: wallClock())
         } catch let failure as Failure {
             switch failure.kind {
-            case .expired: return request.expired(attempts: failure.attempts, completedAt: Date())
-            case .unavailable: return request.unavailable(attempts: failure.attempts, completedAt: Date())
+            case .expired: return request.expired(attempts: failure.attempts, completedAt: wallClock())
+            case .unavailable: return request.unavailable(attempts: failure.attempts, completedAt: wallClock())
             case .withdrawn: return nil
             }
         } catch {
@@ -139,16 +143,22 @@ struct UpstreamAccess: Sendable {
         }
     }
 
-    private static func outcome(_ request: ValidatedRequest, answer: Answer, attempts: Int, source: OutcomeSource) -> Outcome {
+    private static func outcome(
+        _ request: ValidatedRequest,
+        answer: Answer,
+        attempts: Int,
+        source: OutcomeSource,
+        completedAt: Date
+    ) -> Outcome {
         switch answer {
         case .matched(let matched):
-            request.verified(matched: matched, source: source, attempts: attempts, completedAt: Date())
+            request.verified(matched: matched, source: source, attempts: attempts, completedAt: completedAt)
         case .record(let record?):
-            request.found(record, source: source, attempts: attempts, completedAt: Date())
+            request.found(record, source: source, attempts: attempts, completedAt: completedAt)
         case .record(nil):
             request.type == .verify
-                ? request.verified(matched: false, source: source, attempts: attempts, completedAt: Date())
-                : request.notFound(source: source, attempts: attempts, completedAt: Date())
+                ? request.verified(matched: false, source: source, attempts: attempts, completedAt: completedAt)
+                : request.notFound(source: source, attempts: attempts, completedAt: completedAt)
         }
     }
 
@@ -159,7 +169,7 @@ struct UpstreamAccess: Sendable {
         deadline: SchedulingInstant,
         operation: PopulationOperation,
         upstreamTime: UpstreamTime,
-        call: (PopulationDBClient) async throws(PopulationDBError) -> Answer
+        call: (any PopulationDatabase) async throws(PopulationDBError) -> Answer
     ) async throws -> (result: Answer, attempts: Int, source: OutcomeSource) {
         var attempts = 0
         while true {
@@ -173,15 +183,15 @@ struct UpstreamAccess: Sendable {
             guard breaker.allowsCall() else {
                 // Open (or probing in half-open): no call. The scheduler is paused meanwhile; wait a little.
                 permit.complete(.success(latency: .zero))
-                try await Task.sleep(for: .milliseconds(100))
+                try await clock.sleep(for: .milliseconds(100))
                 continue
             }
             attempts += 1
             permit.recordCallStart()
-            let started = ContinuousClock.now
+            let started = clock.now
             do {
                 let answer = try await call(client)
-                let latency = started.duration(to: .now)
+                let latency = started.duration(to: clock.now)
                 upstreamTime.add(latency)
                 permit.complete(.success(latency: latency))
                 breaker.recordSuccess()
@@ -189,7 +199,7 @@ struct UpstreamAccess: Sendable {
                 metrics.upstreamReachable(true)
                 return (answer, attempts, .populationDb)
             } catch {
-                let latency = started.duration(to: .now)
+                let latency = started.duration(to: clock.now)
                 upstreamTime.add(latency)
                 metrics.upstreamCall(
                     operation: operation.rawValue, httpStatus: error.httpStatus,
@@ -216,7 +226,7 @@ struct UpstreamAccess: Sendable {
                     throw Failure(kind: .expired, attempts: attempts)
                 }
                 metrics.retried(portal: request.portal)
-                try await Task.sleep(for: delay)
+                try await clock.sleep(for: delay)
             }
         }
     }
@@ -228,6 +238,14 @@ struct UpstreamAccess: Sendable {
         }
     }
 }
+
+/// What the gateway asks of the population database: the client, or a fake in unit tests.
+protocol PopulationDatabase: Sendable {
+    func verify(_ query: PopulationQuery) async throws(PopulationDBError) -> Bool
+    func lookup(_ query: PopulationQuery) async throws(PopulationDBError) -> CitizenRecord?
+}
+
+extension PopulationDBClient: PopulationDatabase {}
 
 /// Builds the audit record of each population-database access: who asked, for what, what was released.
 struct AuditTrail: Sendable {

@@ -113,7 +113,9 @@ public struct GatewayRuntime: Sendable {
             onStatistics: { metrics.kafka($0) }
         )
         let client = try PopulationDBClient(configuration: populationDb, url: connections.populationDatabaseURL, logger: logger)
+        // The one clock of the request path; tests give each part a TestClock instead.
         let clock = ContinuousClock()
+        let wallClock: @Sendable () -> Date = { Date() }
         let quota = populationDb.quota
         let scheduler = UpstreamScheduler(
             configuration: configuration.scheduler,
@@ -135,21 +137,27 @@ public struct GatewayRuntime: Sendable {
             cachedTypes: Set(configuration.cache.enabledFor),
             retry: RetryPolicy(configuration.pipeline.retry),
             metrics: metrics,
-            logger: logger
+            logger: logger,
+            clock: ElapsedClock(clock),
+            wallClock: wallClock
+        )
+        let duplicates = DuplicateFilter(
+            window: configuration.pipeline.duplicateWindow.duration,
+            capacity: configuration.pipeline.duplicateCapacity,
+            clock: clock
         )
         let processor = RequestProcessor(
+            planner: RequestPlanner(rules: rules, duplicates: duplicates, cachedOutcome: { upstream.cachedOutcome($0) }, wallClock: wallClock),
             rules: rules,
             upstream: upstream,
             producer: producer,
-            duplicates: DuplicateFilter(
-                window: configuration.pipeline.duplicateWindow.duration,
-                capacity: configuration.pipeline.duplicateCapacity
-            ),
+            duplicates: duplicates,
             metrics: metrics,
             audit: AuditTrail(topic: configuration.audit.topic, hasher: AuditHasher(secret: configuration.audit.secret)),
             retry: RetryPolicy(configuration.pipeline.retry),
             logger: logger,
-            mode: connections.mode
+            mode: connections.mode,
+            clock: ElapsedClock(clock)
         )
         let pipeline = GatewayPipeline(
             consumer: consumer,

@@ -18,12 +18,13 @@ public struct SchedulingInstant: Sendable, Hashable, Comparable, CustomStringCon
 }
 
 /// Wraps an injected `any Clock<Duration>` so that the rest of the target works with plain
-/// `SchedulingInstant` values instead of the clock's opaque instant type.
-struct ElapsedClock: Sendable {
+/// `SchedulingInstant` values instead of the clock's opaque instant type. Instants of two `ElapsedClock`s
+/// are not comparable (each counts from its own capture); durations between them are.
+public struct ElapsedClock: Sendable {
     private let elapsed: @Sendable () -> Duration
     private let sleeper: @Sendable (Duration) async throws -> Void
 
-    init(_ clock: any Clock<Duration>) {
+    public init(_ clock: any Clock<Duration>) {
         self.init(opened: clock)
     }
 
@@ -33,10 +34,15 @@ struct ElapsedClock: Sendable {
         sleeper = { offset in try await clock.sleep(until: start.advanced(by: offset), tolerance: nil) }
     }
 
-    var now: SchedulingInstant { SchedulingInstant(sinceStart: elapsed()) }
+    public var now: SchedulingInstant { SchedulingInstant(sinceStart: elapsed()) }
 
     /// Sleeps until `instant`; throws `CancellationError` when the task is cancelled.
-    func sleep(until instant: SchedulingInstant) async throws {
+    public func sleep(until instant: SchedulingInstant) async throws {
         try await sleeper(instant.sinceStart)
+    }
+
+    /// Sleeps for `duration` from now; throws `CancellationError` when the task is cancelled.
+    public func sleep(for duration: Duration) async throws {
+        try await sleep(until: now.advanced(by: duration))
     }
 }
