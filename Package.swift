@@ -88,7 +88,8 @@ let package = Package(
         // The population database's SOAP protocol and the client the gateway uses.
         .target(
             name: "PopulationDB",
-            dependencies: [.product(name: "NIOHTTP1", package: "swift-nio"), 
+            dependencies: [
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "DanCuContract",
                 "DanCuConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -103,7 +104,8 @@ let package = Package(
         // A population-database simulator (SOAP over HTTP), run standalone or in-process.
         .target(
             name: "PopulationSimulator",
-            dependencies: ["DanCuContract", .product(name: "NIOCore", package: "swift-nio"), 
+            dependencies: [
+                "DanCuContract", .product(name: "NIOCore", package: "swift-nio"),
                 "DurationUnits",
                 "PopulationDB",
                 "SyntheticPopulation",
@@ -295,7 +297,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SchedulingTests",
-            dependencies: ["DanCuConfig", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log"), "Scheduling", "DanCuContract", "DurationUnits", .product(name: "Clocks", package: "swift-clocks")],
+            dependencies: [
+                "DanCuConfig", .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"), "Scheduling", "DanCuContract", "DurationUnits",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -314,7 +320,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TrafficModelTests",
-            dependencies: ["DanCuConfig", "DanCuContract", "Kafka", .product(name: "Logging", package: "swift-log"), "SyntheticPopulation", "TrafficModel", .product(name: "Clocks", package: "swift-clocks")],
+            dependencies: [
+                "DanCuConfig", "DanCuContract", "Kafka", .product(name: "Logging", package: "swift-log"),
+                "SyntheticPopulation", "TrafficModel", .product(name: "Clocks", package: "swift-clocks"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -329,7 +338,8 @@ let package = Package(
         ),
         .testTarget(
             name: "DanCuContractTests",
-            dependencies: ["DanCuConfig", 
+            dependencies: [
+                "DanCuConfig",
                 "DanCuContract",
                 // The cache key is part of what name normalisation must keep equal (PropertyTests).
                 "Scheduling",
@@ -346,7 +356,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PopulationDBTests",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client"), "DanCuConfig", "DanCuContract", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"), "PopulationDB", "PopulationSimulator", "SyntheticPopulation", "DurationUnits"],
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), "DanCuConfig", "DanCuContract",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                "PopulationDB", "PopulationSimulator", "SyntheticPopulation", "DurationUnits",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -88,7 +88,12 @@ public enum CampaignFile: Sendable {
 
     /// Writes every input row and cell unchanged, plus the result columns, reading the input again
     /// in step with the store so that memory stays flat.
-    public func writeResults(from store: CampaignStore, to path: String, columns: ResultColumns, type: RequestType) throws {
+    public func writeResults(
+        from store: CampaignStore,
+        to path: String,
+        columns: ResultColumns,
+        type: RequestType
+    ) throws {
         let header = try header(for: type)
         var writer = try makeWriter(path: path)
         do {
@@ -100,7 +105,11 @@ public enum CampaignFile: Sendable {
                         isHeader = false
                         try writer.write(row: row.number, original: original, added: columns.names)
                     } else {
-                        try writer.write(row: row.number, original: original, added: columns.cells(for: try results.result(row: row.number)))
+                        try writer.write(
+                            row: row.number,
+                            original: original,
+                            added: columns.cells(for: try results.result(row: row.number))
+                        )
                     }
                 }
             }

@@ -22,7 +22,8 @@ final class DecodingSession {
 
     /// `kafka.bootstrapServers` → `DANCU_KAFKA_BOOTSTRAP_SERVERS`; `portals[0].weight` → `DANCU_PORTALS_0_WEIGHT`.
     func environmentName(for path: [any CodingKey]) -> String {
-        environmentPrefix + path.map { key in key.intValue.map(String.init) ?? Self.upperSnake(key.stringValue) }
+        environmentPrefix
+            + path.map { key in key.intValue.map(String.init) ?? Self.upperSnake(key.stringValue) }
             .joined(separator: "_")
     }
 
@@ -87,7 +88,10 @@ struct ConfigDecoder: Decoder {
         case .scalar, .sequence:
             throw DecodingError.typeMismatch(
                 [String: String].self,
-                .init(codingPath: codingPath, debugDescription: "expected a mapping, got \(tree?.kindDescription ?? "nothing")")
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected a mapping, got \(tree?.kindDescription ?? "nothing")"
+                )
             )
         }
     }
@@ -107,7 +111,10 @@ struct ConfigDecoder: Decoder {
         case .scalar, .mapping:
             throw DecodingError.typeMismatch(
                 [String].self,
-                .init(codingPath: codingPath, debugDescription: "expected a list, got \(tree?.kindDescription ?? "nothing")")
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected a list, got \(tree?.kindDescription ?? "nothing")"
+                )
             )
         }
     }
@@ -196,7 +203,8 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     private mutating func next() throws -> ConfigDecoder {
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(
-                Any.self, .init(codingPath: codingPath, debugDescription: "no more list elements")
+                Any.self,
+                .init(codingPath: codingPath, debugDescription: "no more list elements")
             )
         }
         defer { currentIndex += 1 }
@@ -211,7 +219,9 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: next()) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws
         -> KeyedDecodingContainer<NestedKey>
     { try next().container(keyedBy: type) }
 
@@ -234,12 +244,17 @@ private struct SingleValueContainer: SingleValueDecodingContainer {
     private func scalar<T>(_ type: T.Type, expected: String, _ convert: (String) -> T?) throws -> T {
         guard case .scalar(let text, _) = decoder.tree else {
             throw DecodingError.typeMismatch(
-                type, .init(codingPath: codingPath, debugDescription: "expected \(expected), got \(decoder.tree?.kindDescription ?? "nothing")")
+                type,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected \(expected), got \(decoder.tree?.kindDescription ?? "nothing")"
+                )
             )
         }
         guard let value = convert(text) else {
             throw DecodingError.typeMismatch(
-                type, .init(codingPath: codingPath, debugDescription: "expected \(expected), got '\(text)'")
+                type,
+                .init(codingPath: codingPath, debugDescription: "expected \(expected), got '\(text)'")
             )
         }
         return value

@@ -17,7 +17,10 @@ public struct ConfigSection<Key: CodingKey> {
     public init(_ decoder: any Decoder, keys: Key.Type) throws {
         guard let configDecoder = decoder as? ConfigDecoder else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "configuration sections are read by ConfigurationLoader")
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "configuration sections are read by ConfigurationLoader"
+                )
             )
         }
         self.decoder = configDecoder

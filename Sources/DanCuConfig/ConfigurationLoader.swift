@@ -26,7 +26,8 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(key: "(file)", message: "\(error)")
         }
-        let unknown = unknownKeys(in: tree, path: "", asked: session.askedPaths)
+        let unknown =
+            unknownKeys(in: tree, path: "", asked: session.askedPaths)
             + unknownVariables(session: session)
         let issues = session.issues + unknown
         guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
@@ -45,14 +46,18 @@ public enum ConfigurationLoader {
             do {
                 yaml = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ConfigurationError(key: path, message: "cannot read the configuration file: \(error.localizedDescription)")
+                throw ConfigurationError(
+                    key: path,
+                    message: "cannot read the configuration file: \(error.localizedDescription)"
+                )
             }
         }
         return try load(type, yaml: yaml, environment: environment, environmentPrefix: environmentPrefix)
     }
 
     /// Keys in the file that no configuration type asked for; only the outermost unknown key of a subtree is named.
-    private static func unknownKeys(in tree: ConfigTree, path: String, asked: Set<String>) -> [ConfigurationError.Issue] {
+    private static func unknownKeys(in tree: ConfigTree, path: String, asked: Set<String>) -> [ConfigurationError.Issue]
+    {
         switch tree {
         case .mapping(let entries):
             return entries.flatMap { entry -> [ConfigurationError.Issue] in
@@ -75,12 +80,17 @@ public enum ConfigurationLoader {
     /// first word is no section (`DANCU_WARNINGS_AS_ERRORS`, read by the build) are left alone.
     private static func unknownVariables(session: DecodingSession) -> [ConfigurationError.Issue] {
         let prefix = session.environmentPrefix
-        let knownNames = Set(session.askedPaths.map { path in
-            prefix + path.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
-                .split(separator: ".").map { DecodingSession.upperSnake(String($0)) }.joined(separator: "_")
-        })
-        let sections = Set(session.askedPaths.filter { !$0.contains(".") && !$0.contains("[") }
-            .map { prefix + DecodingSession.upperSnake($0) + "_" })
+        let knownNames = Set(
+            session.askedPaths.map { path in
+                prefix
+                    + path.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
+                    .split(separator: ".").map { DecodingSession.upperSnake(String($0)) }.joined(separator: "_")
+            }
+        )
+        let sections = Set(
+            session.askedPaths.filter { !$0.contains(".") && !$0.contains("[") }
+                .map { prefix + DecodingSession.upperSnake($0) + "_" }
+        )
         return session.environment.keys.sorted().compactMap { name in
             guard name.hasPrefix(prefix), !knownNames.contains(name),
                 sections.contains(where: { name.hasPrefix($0) }) || sections.contains(name + "_")

@@ -1,6 +1,6 @@
-import DurationUnits
 import DanCuConfig
 import DanCuContract
+import DurationUnits
 import Foundation
 import Gateway
 import Kafka
@@ -26,7 +26,12 @@ public struct DevelopmentEnvironment: Sendable {
     ) async throws -> DevelopmentEnvironment {
         let embedded = configuration.embedded
         let cluster = try EmbeddedKafkaCluster(brokers: embedded.brokers, logger: logger)
-        try createTopics(in: cluster, rules: rules, auditTopic: configuration.audit.topic, partitions: Int32(embedded.partitions))
+        try createTopics(
+            in: cluster,
+            rules: rules,
+            auditTopic: configuration.audit.topic,
+            partitions: Int32(embedded.partitions)
+        )
         logger.warning(
             "Development mode: started the embedded Kafka cluster (librdkafka's mock; each partition keeps at most 5 MiB or 100,000 message sets)",
             metadata: ["bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(embedded.brokers)"]
@@ -55,7 +60,9 @@ public struct DevelopmentEnvironment: Sendable {
         populationDb.url = simulator.endpointURL(port: port)
         logger.warning(
             "Development mode: started the population-database simulator; outcomes carry synthetic citizens and the header dancu-environment: development",
-            metadata: ["url": "\(populationDb.url ?? "")", "citizens": "\(embedded.citizens)", "seed": "\(embedded.seed)"]
+            metadata: [
+                "url": "\(populationDb.url ?? "")", "citizens": "\(embedded.citizens)", "seed": "\(embedded.seed)",
+            ]
         )
 
         var kafka = configuration.kafka

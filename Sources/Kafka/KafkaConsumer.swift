@@ -61,8 +61,10 @@ public final class KafkaConsumer: Sendable {
     /// Subscribes to topic names; a name starting with `^` is a regular expression
     /// (e.g. `^dancu\.requests\..+`), so topics created later are picked up without a restart.
     public func subscribe(topics: [String]) throws(KafkaError) {
-        let list = TopicPartitionList(partitions: topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
-            .makeCList()
+        let list = TopicPartitionList(
+            partitions: topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) }
+        )
+        .makeCList()
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let error = rd_kafka_subscribe(client.handle, list)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.broker(error) }
@@ -72,7 +74,8 @@ public final class KafkaConsumer: Sendable {
     /// adds or takes away partitions, and nothing waits for a group to form. For readers that want
     /// every partition themselves, such as the load tool reading outcomes.
     public func assign(_ startOffsets: [TopicPartition: Int64]) throws(KafkaError) {
-        let list = TopicPartitionList(entries: startOffsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).makeCList()
+        let list = TopicPartitionList(entries: startOffsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            .makeCList()
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let error = rd_kafka_assign(client.handle, list)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.broker(error) }
@@ -80,21 +83,30 @@ public final class KafkaConsumer: Sendable {
 
     /// Waits up to `timeout` for the first event, then takes whatever else is ready, up to `maxMessages`
     /// messages. Stops early after a revocation so the caller sees it before the partitions go.
-    public func poll(maxMessages: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError)
+    public func poll(
+        maxMessages: Int = 500,
+        timeout: Duration = .milliseconds(100)
+    ) async throws(KafkaError)
         -> [KafkaConsumerEvent]
     {
         guard !closed.load(ordering: .acquiring) else { throw KafkaError.closed }
         let timeoutMilliseconds = Int32(clamping: Int(timeout / .milliseconds(1)))
         let result: Result<[KafkaConsumerEvent], KafkaError> = await withCheckedContinuation { continuation in
             pollQueue.async {
-                continuation.resume(returning: self.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds))
+                continuation.resume(
+                    returning: self.pollBlocking(maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds)
+                )
             }
         }
         return try result.get()
     }
 
-    private func pollBlocking(maxMessages: Int, timeoutMilliseconds: Int32) -> Result<[KafkaConsumerEvent], KafkaError> {
-        if let revoked = pendingRevocation.withLock({ pending in defer { pending = nil }; return pending }) {
+    private func pollBlocking(maxMessages: Int, timeoutMilliseconds: Int32) -> Result<[KafkaConsumerEvent], KafkaError>
+    {
+        if let revoked = pendingRevocation.withLock({ pending in
+            defer { pending = nil }
+            return pending
+        }) {
             unassign(revoked)
         }
         var events: [KafkaConsumerEvent] = []
@@ -137,7 +149,10 @@ public final class KafkaConsumer: Sendable {
             case RD_KAFKA_EVENT_OFFSET_COMMIT:
                 let error = rd_kafka_event_error(event)
                 if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
-                    client.logger.warning("Kafka offset commit failed", metadata: ["kafka.error": "\(KafkaError.broker(error))"])
+                    client.logger.warning(
+                        "Kafka offset commit failed",
+                        metadata: ["kafka.error": "\(KafkaError.broker(error))"]
+                    )
                 }
             default:
                 if !client.handleCommonEvent(event) {
@@ -160,7 +175,10 @@ public final class KafkaConsumer: Sendable {
     private func assign(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
         if isCooperative {
             if let error = rd_kafka_incremental_assign(client.handle, list) {
-                client.logger.error("Kafka incremental assign failed", metadata: ["kafka.error": "\(KafkaError.consuming(error))"])
+                client.logger.error(
+                    "Kafka incremental assign failed",
+                    metadata: ["kafka.error": "\(KafkaError.consuming(error))"]
+                )
             }
         } else {
             let error = rd_kafka_assign(client.handle, list)
@@ -175,7 +193,10 @@ public final class KafkaConsumer: Sendable {
             let list = TopicPartitionList(partitions: partitions).makeCList()
             defer { rd_kafka_topic_partition_list_destroy(list) }
             if let error = rd_kafka_incremental_unassign(client.handle, list) {
-                client.logger.error("Kafka incremental unassign failed", metadata: ["kafka.error": "\(KafkaError.consuming(error))"])
+                client.logger.error(
+                    "Kafka incremental unassign failed",
+                    metadata: ["kafka.error": "\(KafkaError.consuming(error))"]
+                )
             }
         } else {
             let error = rd_kafka_assign(client.handle, nil)
@@ -209,7 +230,10 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The group's committed offsets for `partitions` (absent when nothing was committed).
-    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError)
+    public func committed(
+        _ partitions: [TopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError)
         -> [TopicPartition: Int64]
     {
         let handle = SendableOpaquePointer(client.handle)
@@ -232,7 +256,10 @@ public final class KafkaConsumer: Sendable {
 
     /// How many partitions each existing topic has (from the brokers' metadata); topics unknown to the
     /// cluster are absent.
-    public func partitionCounts(of topics: Set<String>, timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String: Int] {
+    public func partitionCounts(
+        of topics: Set<String>,
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [String: Int] {
         let handle = SendableOpaquePointer(client.handle)
         let milliseconds = Int32(clamping: Int(timeout / .milliseconds(1)))
         let result: Result<[String: Int], KafkaError> = await withCheckedContinuation { continuation in
@@ -248,7 +275,9 @@ public final class KafkaConsumer: Sendable {
                 for index in 0..<Int(metadata.pointee.topic_cnt) {
                     let topic = metadata.pointee.topics[index]
                     let name = String(cString: topic.topic)
-                    if topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, topics.contains(name) { counts[name] = Int(topic.partition_cnt) }
+                    if topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, topics.contains(name) {
+                        counts[name] = Int(topic.partition_cnt)
+                    }
                 }
                 continuation.resume(returning: .success(counts))
             }
@@ -258,7 +287,10 @@ public final class KafkaConsumer: Sendable {
 
     /// The offset the next message of each partition will get (its high watermark), asked of the
     /// partitions' leaders.
-    public func endOffsets(of partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError)
+    public func endOffsets(
+        of partitions: [TopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError)
         -> [TopicPartition: Int64]
     {
         let handle = SendableOpaquePointer(client.handle)
@@ -270,7 +302,12 @@ public final class KafkaConsumer: Sendable {
                     var low: Int64 = 0
                     var high: Int64 = 0
                     let code = rd_kafka_query_watermark_offsets(
-                        handle.pointer, partition.topic, partition.partition, &low, &high, milliseconds
+                        handle.pointer,
+                        partition.topic,
+                        partition.partition,
+                        &low,
+                        &high,
+                        milliseconds
                     )
                     guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
                         continuation.resume(returning: .failure(KafkaError.broker(code)))
@@ -297,7 +334,8 @@ public final class KafkaConsumer: Sendable {
         guard !partitions.isEmpty else { return }
         let list = TopicPartitionList(partitions: partitions).makeCList()
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let error = pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
+        let error =
+            pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             client.logger.warning(
                 pause ? "Kafka pause failed" : "Kafka resume failed",
@@ -328,7 +366,10 @@ public final class KafkaConsumer: Sendable {
 
     private func closeBlocking() {
         if let error = rd_kafka_consumer_close_queue(client.handle, client.eventQueue) {
-            client.logger.warning("Kafka consumer close failed", metadata: ["kafka.error": "\(KafkaError.consuming(error))"])
+            client.logger.warning(
+                "Kafka consumer close failed",
+                metadata: ["kafka.error": "\(KafkaError.consuming(error))"]
+            )
             return
         }
         while rd_kafka_consumer_closed(client.handle) == 0 {
@@ -376,7 +417,10 @@ public final class KafkaConsumer: Sendable {
         while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
             if let name {
                 result.append(
-                    KafkaHeader(name: String(cString: name), value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) })
+                    KafkaHeader(
+                        name: String(cString: name),
+                        value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                    )
                 )
             }
             index += 1

@@ -31,7 +31,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The client was closed before the operation finished.
     public static let closed = KafkaError(
-        code: .closed, message: "the Kafka client is closed", isRetriable: false, isFatal: true
+        code: .closed,
+        message: "the Kafka client is closed",
+        isRetriable: false,
+        isFatal: true
     )
 
     /// A bounded wait ran out (flush, topic creation, commit).

@@ -1,6 +1,6 @@
-import DurationUnits
 import CRdKafka
 import Dispatch
+import DurationUnits
 import Foundation
 import Logging
 import Synchronization
@@ -120,9 +120,9 @@ public final class KafkaProducer: Sendable {
             return KafkaError.broker(rd_kafka_last_error(), message: "topic \(record.topic)")
         }
         let error: OpaquePointer? = withOptionalBytes(record.key) { key in
-                withOptionalBytes(record.value) { value in
-                    // On the stack: a heap array per record was a measurable share of the produce path.
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { arguments in
+            withOptionalBytes(record.value) { value in
+                // On the stack: a heap array per record was a measurable share of the produce path.
+                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { arguments in
                     var count = 0
                     func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
                         var argument = rd_kafka_vu_t()
@@ -153,9 +153,9 @@ public final class KafkaProducer: Sendable {
                         add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers }
                     }
                     return rd_kafka_produceva(client.handle, arguments.baseAddress, count)
-                    }
                 }
             }
+        }
         guard let error else { return nil }
         // Refused: librdkafka took ownership of neither the headers nor the ticket.
         if let headers { rd_kafka_headers_destroy(headers) }

@@ -1,5 +1,5 @@
-import DurationUnits
 import DequeModule
+import DurationUnits
 
 /// One client's quota, exact over every one-second window: a request is accepted only if fewer
 /// than `quota` requests were accepted in the second before it, and a token bucket (capacity
@@ -38,4 +38,3 @@ struct ClientQuota {
         return nil
     }
 }
-

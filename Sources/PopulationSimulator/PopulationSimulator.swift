@@ -1,5 +1,5 @@
-import DurationUnits
 import DanCuContract
+import DurationUnits
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -73,7 +73,8 @@ public final class PopulationSimulator: Sendable {
     /// - Parameter stopOnSignals: stop gracefully on SIGTERM and SIGINT (for the executable).
     public func start(stopOnSignals: Bool) async throws -> Int {
         let (ports, portContinuation) = AsyncThrowingStream.makeStream(of: Int.self)
-        let server: HTTPServerBuilder = try configuration.tls.map { try .tls(tlsConfiguration: $0.serverConfiguration()) }
+        let server: HTTPServerBuilder =
+            try configuration.tls.map { try .tls(tlsConfiguration: $0.serverConfiguration()) }
             ?? .http1()
         let application = Application(
             router: makeRouter(),
@@ -202,7 +203,11 @@ public final class PopulationSimulator: Sendable {
     private static let unknownOperation = "unknown"
     private static let maximumRequestBytes = 64 * 1024
 
-    private func answerSOAP(_ request: Request, client: String, arrival: ContinuousClock.Instant) async
+    private func answerSOAP(
+        _ request: Request,
+        client: String,
+        arrival: ContinuousClock.Instant
+    ) async
         -> (operation: String, response: Response)
     {
         guard client != Self.unauthenticatedClient else {

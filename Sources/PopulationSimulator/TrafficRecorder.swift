@@ -1,5 +1,5 @@
-import DurationUnits
 import DequeModule
+import DurationUnits
 
 /// Counts what arrives at the simulator, for `/_sim/stats`.
 struct TrafficRecorder {

@@ -19,7 +19,10 @@ struct DancuBatch: AsyncParsableCommand {
 
 /// Where campaign state files live, and which one a campaign uses.
 struct StateOptions: ParsableArguments {
-    @Option(help: "Directory of the campaign state files. Default: $XDG_STATE_HOME/dancu-batch or ~/.local/state/dancu-batch.")
+    @Option(
+        help:
+            "Directory of the campaign state files. Default: $XDG_STATE_HOME/dancu-batch or ~/.local/state/dancu-batch."
+    )
     var stateDir: String?
 
     var directory: String {
@@ -29,7 +32,13 @@ struct StateOptions: ParsableArguments {
 
     /// One file per campaign, named after it with anything but ASCII letters, digits and `-_.` replaced.
     func path(campaign: String) -> String {
-        let safe = String(campaign.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) ? Character($0) : "_" })
+        let safe = String(
+            campaign.unicodeScalars.map {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+                    ? Character($0) : "_"
+            }
+        )
         return directory + "/" + safe + ".sqlite"
     }
 
@@ -65,7 +74,10 @@ struct Submit: AsyncParsableCommand {
     var campaign: String?
     @Option(help: "Requests per second. Default: a tenth of the configured population-database quota.")
     var rate: Double?
-    @Option(help: "The gateway configuration (portals, procedures, quota, and kafka.securityProtocol/tls/sasl for the portal's own Kafka credentials).")
+    @Option(
+        help:
+            "The gateway configuration (portals, procedures, quota, and kafka.securityProtocol/tls/sasl for the portal's own Kafka credentials)."
+    )
     var config = "Config/gateway.yaml"
     @Option(help: "Also write the summary as JSON to this file.")
     var report: String?
@@ -77,22 +89,32 @@ struct Submit: AsyncParsableCommand {
 
     func run() async throws {
         // A sheet or state file that cannot be read or written is an I/O failure, not a bug of the tool.
-        try await exitingByKind(classify: { $0 is SheetError || $0 is CocoaError ? .ioError : nil }) { try await submit() }
+        try await exitingByKind(classify: { $0 is SheetError || $0 is CocoaError ? .ioError : nil }) {
+            try await submit()
+        }
     }
 
     private func submit() async throws {
-        guard let type = RequestType(rawValue: type) else { throw ValidationError("--type must be verify, link or lookup") }
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: '\(logLevel)' is not a level") }
+        guard let type = RequestType(rawValue: type) else {
+            throw ValidationError("--type must be verify, link or lookup")
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level: '\(logLevel)' is not a level")
+        }
         // Only the contract, the quota and the Kafka credentials matter here: no database is called.
         let (configuration, rules) = try GatewayConfiguration.load(path: config, checkingDeployment: false)
         let rate = self.rate ?? Double(configuration.populationDb.quota.requestsPerSecond) / 10
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
-        guard rules.portal(withId: portal) != nil else { throw ValidationError("--portal \(portal): no such portal in \(config)") }
+        guard rules.portal(withId: portal) != nil else {
+            throw ValidationError("--portal \(portal): no such portal in \(config)")
+        }
         let input = try CampaignFile(path: file)
         try input.checkOutput(out)
         _ = try input.header(for: type)
         let settings = CampaignSettings(
-            name: campaign ?? input.url.deletingPathExtension().lastPathComponent, portal: portal, type: type,
+            name: campaign ?? input.url.deletingPathExtension().lastPathComponent,
+            portal: portal,
+            type: type,
             procedureCode: procedure
         )
         let store = try state.store(campaign: settings.name, creating: true)
@@ -104,8 +126,13 @@ struct Submit: AsyncParsableCommand {
         let start = clock.now
         try input.ingest(into: store, settings: settings)
         var sender = CampaignSender(
-            bootstrapServers: bootstrap, rules: rules, rate: rate, wait: .milliseconds(Int64(max(0, wait) * 1000)),
-            clock: clock, logger: logger, progress: Self.display()
+            bootstrapServers: bootstrap,
+            rules: rules,
+            rate: rate,
+            wait: .milliseconds(Int64(max(0, wait) * 1000)),
+            clock: clock,
+            logger: logger,
+            progress: Self.display()
         )
         // The portal's own principal (kafka.sasl.username), whose ACLs allow its request and outcome topics.
         sender.kafkaProperties = configuration.kafka.connectionProperties(
@@ -119,8 +146,14 @@ struct Submit: AsyncParsableCommand {
         }
         if isatty(STDOUT_FILENO) == 1 { print("") }
         // The results so far are written even when Kafka failed: the officer sees what is done.
-        let released = procedure.flatMap { rules.procedure(forCode: $0)?.fields } ?? Array(Set(rules.procedures.flatMap(\.fields)))
-        try input.writeResults(from: store, to: out, columns: ResultColumns(type: type, releasing: released), type: type)
+        let released =
+            procedure.flatMap { rules.procedure(forCode: $0)?.fields } ?? Array(Set(rules.procedures.flatMap(\.fields)))
+        try input.writeResults(
+            from: store,
+            to: out,
+            columns: ResultColumns(type: type, releasing: released),
+            type: type
+        )
         let counts = try sent.get()
         try finish(CampaignSummary(campaign: settings.name, counts: counts, duration: start.duration(to: clock.now)))
     }
@@ -153,11 +186,17 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let store = try state.store(campaign: campaign, creating: false)
-        guard let settings = try store.settings() else { throw ValidationError("campaign '\(campaign)' has no settings yet") }
+        guard let settings = try store.settings() else {
+            throw ValidationError("campaign '\(campaign)' has no settings yet")
+        }
         let counts = try store.counts()
         print("\(settings.name): \(settings.type.rawValue) · \(settings.portal)")
         print(counts.line + " · chưa có kết quả (awaiting) \(counts.awaiting)")
-        print(counts.isComplete ? "Hoàn tất (complete)" : "Chưa xong: chạy lại submit với cùng --campaign (not complete: run submit again)")
+        print(
+            counts.isComplete
+                ? "Hoàn tất (complete)"
+                : "Chưa xong: chạy lại submit với cùng --campaign (not complete: run submit again)"
+        )
     }
 }
 
@@ -175,7 +214,9 @@ struct Bench: ParsableCommand {
     @OptionGroup var state: StateOptions
 
     func run() throws {
-        guard let type = RequestType(rawValue: type) else { throw ValidationError("--type must be verify, link or lookup") }
+        guard let type = RequestType(rawValue: type) else {
+            throw ValidationError("--type must be verify, link or lookup")
+        }
         let input = try CampaignFile(path: file)
         try input.checkOutput(out)
         let name = "bench-\(UUID().uuidString)"

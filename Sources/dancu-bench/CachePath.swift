@@ -15,7 +15,8 @@ import SyntheticPopulation
 struct CachePath: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache-path",
-        abstract: "Outcomes per second when every request is a cache hit, against a raw kcat consume→produce pipe of the same messages."
+        abstract:
+            "Outcomes per second when every request is a cache hit, against a raw kcat consume→produce pipe of the same messages."
     )
 
     @Option(help: "Requests in the backlog, spread over the three portals.")
@@ -31,7 +32,9 @@ struct CachePath: AsyncParsableCommand {
     var config = "Config/gateway.yaml"
 
     func validate() throws {
-        guard messages > 0, citizens > 0, citizens <= messages else { throw ValidationError("need 0 < citizens <= messages") }
+        guard messages > 0, citizens > 0, citizens <= messages else {
+            throw ValidationError("need 0 < citizens <= messages")
+        }
         // About 300 bytes a request over three portals' topics.
         guard messages * 300 / (3 * Int(partitions)) < 5 * 1024 * 1024 else {
             throw ValidationError("the backlog exceeds the mock cluster's 5 MiB per partition: add partitions")
@@ -57,9 +60,15 @@ struct CachePath: AsyncParsableCommand {
         // DANCU_* variables of the caller override these, for experiments with the gateway's settings.
         let overrides = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("DANCU_") }
         let (configuration, rules) = try GatewayConfiguration.load(
-            path: config, environment: settings.merging(overrides) { $1 }, developmentRequested: true
+            path: config,
+            environment: settings.merging(overrides) { $1 },
+            developmentRequested: true
         )
-        let environment = try await DevelopmentEnvironment.start(configuration: configuration, rules: rules, logger: logger)
+        let environment = try await DevelopmentEnvironment.start(
+            configuration: configuration,
+            rules: rules,
+            logger: logger
+        )
         let cluster = environment.cluster
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
         try cluster.createTopic(Self.pipeTopic, partitions: partitions)
@@ -67,13 +76,18 @@ struct CachePath: AsyncParsableCommand {
         // One request per citizen fills the cache; the backlog after it is all hits.
         let warmUp = requests(count: citizens, idPrefix: "warm", configuration: configuration, rules: rules)
         let backlog = requests(count: messages, idPrefix: "bench", configuration: configuration, rules: rules)
-        print("backlog: \(messages) verify requests about \(citizens) citizens already cached, on \(rules.portals.count) portals, \(partitions) partitions each, 3 brokers (embedded)")
+        print(
+            "backlog: \(messages) verify requests about \(citizens) citizens already cached, on \(rules.portals.count) portals, \(partitions) partitions each, 3 brokers (embedded)"
+        )
 
         let outcomeTopics = rules.portals.map(rules.outcomeTopic(for:))
         let bootstrap = cluster.bootstrapServers
         let (results, resultContinuation) = AsyncStream.makeStream(of: (rate: Double, cpu: Duration).self)
         try await runtime.run(
-            connections: environment.connections, companions: environment.companions, handlesSignals: false, announce: { _ in }
+            connections: environment.connections,
+            companions: environment.companions,
+            handlesSignals: false,
+            announce: { _ in }
         ) { _, _ in
             let outcomes = try OutcomeReader(topics: outcomeTopics, bootstrap: bootstrap, logger: logger)
             try await publish(warmUp, to: bootstrap, logger: logger)
@@ -107,7 +121,12 @@ struct CachePath: AsyncParsableCommand {
     static let pipeTopic = "bench-pipe"
 
     /// Valid verify requests, as portals send them, about the first `citizens` of the simulator's population.
-    private func requests(count: Int, idPrefix: String, configuration: GatewayConfiguration, rules: ContractRules)
+    private func requests(
+        count: Int,
+        idPrefix: String,
+        configuration: GatewayConfiguration,
+        rules: ContractRules
+    )
         -> [KafkaRecord]
     {
         let population = SyntheticPopulation(seed: configuration.embedded.seed, size: configuration.embedded.citizens)
@@ -120,7 +139,11 @@ struct CachePath: AsyncParsableCommand {
                 {"requestId":"\(requestId)","type":"verify","channel":"batch","citizen":{"fullName":"\(citizen.fullName)",\
                 "idNumber":"\(citizen.idNumber)","dateOfBirth":"\(citizen.dateOfBirth.displayText)"}}
                 """
-            return KafkaRecord(topic: rules.requestTopic(for: portal), key: Array(requestId.utf8), value: Array(json.utf8))
+            return KafkaRecord(
+                topic: rules.requestTopic(for: portal),
+                key: Array(requestId.utf8),
+                value: Array(json.utf8)
+            )
         }
     }
 
@@ -129,12 +152,17 @@ struct CachePath: AsyncParsableCommand {
     private func pipeWithKcat(bootstrap: String, topics: [String], count: Int) throws {
         let consume = Process()
         consume.executableURL = URL(filePath: "/usr/bin/kcat")
-        consume.arguments = ["-b", bootstrap, "-G", "bench-kcat-\(UUID().uuidString)", "-X", "auto.offset.reset=earliest",
-                             "-c", String(count), "-q", "-f", "%s\n"] + topics
+        consume.arguments =
+            [
+                "-b", bootstrap, "-G", "bench-kcat-\(UUID().uuidString)", "-X", "auto.offset.reset=earliest",
+                "-c", String(count), "-q", "-f", "%s\n",
+            ] + topics
         let produce = Process()
         produce.executableURL = URL(filePath: "/usr/bin/kcat")
-        produce.arguments = ["-b", bootstrap, "-P", "-t", Self.pipeTopic, "-X", "enable.idempotence=true", "-X", "acks=all",
-                             "-X", "linger.ms=2"]
+        produce.arguments = [
+            "-b", bootstrap, "-P", "-t", Self.pipeTopic, "-X", "enable.idempotence=true", "-X", "acks=all",
+            "-X", "linger.ms=2",
+        ]
         let pipe = Pipe()
         consume.standardOutput = pipe
         produce.standardInput = pipe
@@ -145,7 +173,9 @@ struct CachePath: AsyncParsableCommand {
         try pipe.fileHandleForWriting.close()
         produce.waitUntilExit()
         guard consume.terminationStatus == 0, produce.terminationStatus == 0 else {
-            throw ValidationError("the kcat pipe failed (consumer \(consume.terminationStatus), producer \(produce.terminationStatus))")
+            throw ValidationError(
+                "the kcat pipe failed (consumer \(consume.terminationStatus), producer \(produce.terminationStatus))"
+            )
         }
     }
 }
@@ -178,7 +208,10 @@ private struct OutcomeReader {
         var earliest = Int64.max
         var latest = Int64.min
         while received < count {
-            for case .messages(let batch) in try await consumer.poll(maxMessages: min(10_000, count - received), timeout: .milliseconds(100)) {
+            for case .messages(let batch) in try await consumer.poll(
+                maxMessages: min(10_000, count - received),
+                timeout: .milliseconds(100)
+            ) {
                 received += batch.count
                 for timestamp in batch.compactMap(\.timestampMilliseconds) {
                     earliest = min(earliest, timestamp)

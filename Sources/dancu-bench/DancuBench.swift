@@ -1,6 +1,6 @@
-import DurationUnits
 import ArgumentParser
 import DanCuConfig
+import DurationUnits
 import Foundation
 import Kafka
 import Logging
@@ -20,7 +20,8 @@ struct DancuBench: AsyncParsableCommand {
 struct KafkaThroughput: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka",
-        abstract: "Produce and consume N messages with kcat and with the Kafka layer on one embedded cluster; print both rates and their ratio."
+        abstract:
+            "Produce and consume N messages with kcat and with the Kafka layer on one embedded cluster; print both rates and their ratio."
     )
 
     @Option(help: "Messages per run.")
@@ -29,7 +30,9 @@ struct KafkaThroughput: AsyncParsableCommand {
     @Option(help: "Bytes per message value.")
     var size = 200
 
-    @Option(help: "Partitions per topic (a mock partition keeps at most 5 MiB: keep messages*size/partitions below it).")
+    @Option(
+        help: "Partitions per topic (a mock partition keeps at most 5 MiB: keep messages*size/partitions below it)."
+    )
     var partitions: Int32 = 16
 
     @Option(help: "Repetitions; the best run of each tool is reported.")
@@ -37,7 +40,9 @@ struct KafkaThroughput: AsyncParsableCommand {
 
     func validate() throws {
         guard messages * (size + 60) / Int(partitions) < 5 * 1024 * 1024 else {
-            throw ValidationError("messages*size/partitions exceeds the mock cluster's 5 MiB per partition: add partitions")
+            throw ValidationError(
+                "messages*size/partitions exceeds the mock cluster's 5 MiB per partition: add partitions"
+            )
         }
     }
 
@@ -62,7 +67,10 @@ struct KafkaThroughput: AsyncParsableCommand {
             try cluster.createTopic(swiftTopic, partitions: partitions)
 
             let kcatProduce = try timed {
-                try runKcat(["-b", bootstrap, "-P", "-t", kcatTopic, "-l", file.path] + producerSettings.flatMap { ["-X", "\($0.key)=\($0.value)"] })
+                try runKcat(
+                    ["-b", bootstrap, "-P", "-t", kcatTopic, "-l", file.path]
+                        + producerSettings.flatMap { ["-X", "\($0.key)=\($0.value)"] }
+                )
             }
             let swiftProduce = try await timedAsync {
                 var properties = producerSettings
@@ -70,17 +78,25 @@ struct KafkaThroughput: AsyncParsableCommand {
                 if let debug = ProcessInfo.processInfo.environment["BENCH_DEBUG"] { properties["debug"] = debug }
                 let producer = try KafkaProducer(properties: properties, logger: logger)
                 // All in flight at once, as kcat has them: acknowledgements are awaited together.
-                let results = await producer.sendAll(lines.map { KafkaRecord(topic: swiftTopic, value: Array($0.utf8)) })
+                let results = await producer.sendAll(
+                    lines.map { KafkaRecord(topic: swiftTopic, value: Array($0.utf8)) }
+                )
                 if let failure = results.first(where: { (try? $0.get()) == nil }) { _ = try failure.get() }
                 await producer.close(flushTimeout: .seconds(30))
             }
             // Both consume the same (kcat-produced) topic, each in a new group, until every message is read.
             let kcatConsume = try timed {
-                try runKcat(["-b", bootstrap, "-G", "kcat-\(UUID().uuidString)", "-c", String(messages), "-q", "-o", "beginning", "-f", "", kcatTopic])
+                try runKcat([
+                    "-b", bootstrap, "-G", "kcat-\(UUID().uuidString)", "-c", String(messages), "-q", "-o", "beginning",
+                    "-f", "", kcatTopic,
+                ])
             }
             let swiftConsume = try await timedAsync {
                 let consumer = try KafkaConsumer(
-                    properties: ["bootstrap.servers": bootstrap, "group.id": "swift-\(UUID().uuidString)", "auto.offset.reset": "earliest"],
+                    properties: [
+                        "bootstrap.servers": bootstrap, "group.id": "swift-\(UUID().uuidString)",
+                        "auto.offset.reset": "earliest",
+                    ],
                     logger: logger
                 )
                 try consumer.subscribe(topics: [kcatTopic])
@@ -94,7 +110,9 @@ struct KafkaThroughput: AsyncParsableCommand {
             }
             func best(_ tool: String, _ produce: Double, _ consume: Double) {
                 let previous = results[tool] ?? (0, 0)
-                results[tool] = (max(previous.produce, Double(messages) / produce), max(previous.consume, Double(messages) / consume))
+                results[tool] = (
+                    max(previous.produce, Double(messages) / produce), max(previous.consume, Double(messages) / consume)
+                )
             }
             best("kcat", kcatProduce, kcatConsume)
             best("kafka-layer", swiftProduce, swiftConsume)
@@ -102,8 +120,22 @@ struct KafkaThroughput: AsyncParsableCommand {
         let kcat = results["kcat"] ?? (1, 1)
         let ours = results["kafka-layer"] ?? (0, 0)
         print("messages: \(messages) x \(size) B, \(partitions) partitions, 3 brokers (embedded), best of \(repeats)")
-        print(String(format: "produce  kcat %9.0f msg/s   kafka-layer %9.0f msg/s   ratio %.2f", kcat.produce, ours.produce, ours.produce / kcat.produce))
-        print(String(format: "consume  kcat %9.0f msg/s   kafka-layer %9.0f msg/s   ratio %.2f", kcat.consume, ours.consume, ours.consume / kcat.consume))
+        print(
+            String(
+                format: "produce  kcat %9.0f msg/s   kafka-layer %9.0f msg/s   ratio %.2f",
+                kcat.produce,
+                ours.produce,
+                ours.produce / kcat.produce
+            )
+        )
+        print(
+            String(
+                format: "consume  kcat %9.0f msg/s   kafka-layer %9.0f msg/s   ratio %.2f",
+                kcat.consume,
+                ours.consume,
+                ours.consume / kcat.consume
+            )
+        )
         print("(consume times include joining the consumer group, for both tools)")
     }
 
@@ -114,7 +146,9 @@ struct KafkaThroughput: AsyncParsableCommand {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("kcat \(arguments.joined(separator: " ")) failed") }
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("kcat \(arguments.joined(separator: " ")) failed")
+        }
     }
 
     private func timed(_ body: () throws -> Void) throws -> Double {

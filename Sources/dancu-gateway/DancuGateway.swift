@@ -16,7 +16,11 @@ struct DancuGateway: AsyncParsableCommand {
 
 /// `--config PATH`, shared by the subcommands that read gateway.yaml.
 struct ConfigOption: ParsableArguments {
-    @Option(name: .long, help: "The gateway configuration (YAML). Without it, Config/gateway.yaml when present; environment variables DANCU_* override any key.")
+    @Option(
+        name: .long,
+        help:
+            "The gateway configuration (YAML). Without it, Config/gateway.yaml when present; environment variables DANCU_* override any key."
+    )
     var config: String?
 
     /// The file to read: the one named, else `Config/gateway.yaml` in the working directory when it exists.
@@ -26,4 +30,3 @@ struct ConfigOption: ParsableArguments {
         return FileManager.default.fileExists(atPath: shipped) ? shipped : nil
     }
 }
-

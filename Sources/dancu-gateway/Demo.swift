@@ -10,8 +10,10 @@ import TrafficModel
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the embedded cluster, the simulator and the gateway in one process, send generated traffic with known answers, print the report.",
-        discussion: "Exits 0 only when every request got its expected outcome. Kafka and population-database settings in the configuration are ignored: the demo always runs embedded."
+        abstract:
+            "Start the embedded cluster, the simulator and the gateway in one process, send generated traffic with known answers, print the report.",
+        discussion:
+            "Exits 0 only when every request got its expected outcome. Kafka and population-database settings in the configuration are ignored: the demo always runs embedded."
     )
 
     @Option(help: "Requests to send.")
@@ -47,7 +49,10 @@ struct Demo: AsyncParsableCommand {
         LogSetup.bootstrap(logConfiguration)
         let logger = makeLogger()
         let profile = LoadProfile(
-            count: requests, rate: rate, seed: configuration.embedded.seed, citizens: configuration.embedded.citizens
+            count: requests,
+            rate: rate,
+            seed: configuration.embedded.seed,
+            citizens: configuration.embedded.citizens
         )
         let contractRules = rules
         let report = ReportBox()
@@ -55,8 +60,12 @@ struct Demo: AsyncParsableCommand {
         try await runGateway(
             runtime,
             announce: { endpoints in
-                print("demo: embedded Kafka at \(endpoints.bootstrapServers), simulator at \(endpoints.populationDatabaseURL)")
-                print("demo: sending \(requests) requests at \(Int(rate))/s from \(profile.portals.joined(separator: ", "))")
+                print(
+                    "demo: embedded Kafka at \(endpoints.bootstrapServers), simulator at \(endpoints.populationDatabaseURL)"
+                )
+                print(
+                    "demo: sending \(requests) requests at \(Int(rate))/s from \(profile.portals.joined(separator: ", "))"
+                )
             },
             whileRunning: { endpoints, metrics in
                 // Sending before the group has assigned the partitions would time the group's join, not the gateway.
@@ -67,14 +76,23 @@ struct Demo: AsyncParsableCommand {
                     }
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                print("demo: gateway ready and holding its partitions after \(ContinuousClock.now - waitStarted); sending")
+                print(
+                    "demo: gateway ready and holding its partitions after \(ContinuousClock.now - waitStarted); sending"
+                )
                 let progress = ProgressReporter(interval: .seconds(1)) { print("  \($0.line)") }
-                let runner = LoadRunner(bootstrapServers: endpoints.bootstrapServers, rules: contractRules, logger: logger, progress: progress)
+                let runner = LoadRunner(
+                    bootstrapServers: endpoints.bootstrapServers,
+                    rules: contractRules,
+                    logger: logger,
+                    progress: progress
+                )
                 let result = try await runner.generate(profile)
                 report.value.withLock { $0 = result }
             }
         )
-        guard let result = report.value.withLock({ $0 }) else { throw DemoError("the traffic run ended without a report") }
+        guard let result = report.value.withLock({ $0 }) else {
+            throw DemoError("the traffic run ended without a report")
+        }
         print(result.table())
         if !result.passed { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }

@@ -27,7 +27,10 @@ struct DevKafka: AsyncParsableCommand {
     @Option(help: "Also write the bootstrap servers to this file.")
     var bootstrapFile: String?
 
-    @Flag(help: "Also create the gateway's topics (every portal's request and outcome topic, dead letters, audit) of --config.")
+    @Flag(
+        help:
+            "Also create the gateway's topics (every portal's request and outcome topic, dead letters, audit) of --config."
+    )
     var gatewayTopics = false
 
     @OptionGroup var configOption: ConfigOption
@@ -45,9 +48,15 @@ struct DevKafka: AsyncParsableCommand {
         let cluster = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         if gatewayTopics {
             try await exitingByKind {
-                let (configuration, rules) = try GatewayConfiguration.load(path: configOption.path, checkingDeployment: false)
+                let (configuration, rules) = try GatewayConfiguration.load(
+                    path: configOption.path,
+                    checkingDeployment: false
+                )
                 try DevelopmentEnvironment.createTopics(
-                    in: cluster, rules: rules, auditTopic: configuration.audit.topic, partitions: partitions
+                    in: cluster,
+                    rules: rules,
+                    auditTopic: configuration.audit.topic,
+                    partitions: partitions
                 )
             }
         }

@@ -28,14 +28,20 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingByKind {
-            let (configuration, rules) = try GatewayConfiguration.load(path: configOption.path, developmentRequested: embedded)
+            let (configuration, rules) = try GatewayConfiguration.load(
+                path: configOption.path,
+                developmentRequested: embedded
+            )
             LogSetup.bootstrap(configuration.log)
             let logger = makeLogger()
             let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
             let bootstrapFile = self.bootstrapFile
-            try await runGateway(runtime, announce: { connections in
-                try announceBootstrap(connections.bootstrapServers, file: bootstrapFile)
-            })
+            try await runGateway(
+                runtime,
+                announce: { connections in
+                    try announceBootstrap(connections.bootstrapServers, file: bootstrapFile)
+                }
+            )
         }
     }
 }
@@ -51,18 +57,25 @@ func runGateway(
     switch runtime.configuration.mode {
     case .production:
         try await runtime.run(
-            connections: .configured(runtime.configuration), handlesSignals: handlesSignals, announce: announce,
+            connections: .configured(runtime.configuration),
+            handlesSignals: handlesSignals,
+            announce: announce,
             whileRunning: whileRunning
         )
     case .development:
         let environment = try await DevelopmentEnvironment.start(
-            configuration: runtime.configuration, rules: runtime.rules, logger: runtime.logger
+            configuration: runtime.configuration,
+            rules: runtime.rules,
+            logger: runtime.logger
         )
         // The cluster lives as long as the environment.
         defer { withExtendedLifetime(environment) {} }
         try await runtime.run(
-            connections: environment.connections, companions: environment.companions, handlesSignals: handlesSignals,
-            announce: announce, whileRunning: whileRunning
+            connections: environment.connections,
+            companions: environment.companions,
+            handlesSignals: handlesSignals,
+            announce: announce,
+            whileRunning: whileRunning
         )
     }
 }

@@ -7,7 +7,8 @@ import Gateway
 
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read one request (JSON) from stdin and print what validation alone decides: the normalised request, the outcome, or the dead-letter reason.",
+        abstract:
+            "Read one request (JSON) from stdin and print what validation alone decides: the normalised request, the outcome, or the dead-letter reason.",
         discussion: """
             Without --portal, the request's own `portal` field names the portal. Exits 0 when the request would be \
             sent to the population database or answered, 1 when it would be dead-lettered; with --strict, also 1 \

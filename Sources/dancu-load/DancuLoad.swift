@@ -123,7 +123,9 @@ struct Generate: AsyncParsableCommand {
     var forbiddenShare = 0.02
     @Option(help: "Seed of the synthetic population (the simulator's --seed). Default: embedded.seed of --config.")
     var seed: UInt64?
-    @Option(help: "Size of the synthetic population (the simulator's --citizens). Default: embedded.citizens of --config.")
+    @Option(
+        help: "Size of the synthetic population (the simulator's --citizens). Default: embedded.citizens of --config."
+    )
     var citizens: Int?
     @Option(help: "Also write every sent request with its expectation to this replay file.")
     var record: String?

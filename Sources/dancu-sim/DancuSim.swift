@@ -28,7 +28,10 @@ struct DancuSim: AsyncParsableCommand {
     @Option(help: "The user name whose signatures are accepted.")
     var username = "dancu-gateway"
 
-    @Option(help: "The shared signing secret; prefer DANCU_SIM_SECRET, which the process list does not show. Default: dancu-sim-secret.")
+    @Option(
+        help:
+            "The shared signing secret; prefer DANCU_SIM_SECRET, which the process list does not show. Default: dancu-sim-secret."
+    )
     var secret: String?
 
     /// The flag, else the environment, else the development default the gateway's test settings use.
@@ -57,7 +60,10 @@ struct DancuSim: AsyncParsableCommand {
     @Option(help: "Seconds a request chosen by --timeout-rate is held before it is answered 504.")
     var hangLimit: Double = 120
 
-    @Option(name: .customLong("tls-cert"), help: "PEM server certificate: serve HTTPS instead of HTTP (needs --tls-key).")
+    @Option(
+        name: .customLong("tls-cert"),
+        help: "PEM server certificate: serve HTTPS instead of HTTP (needs --tls-key)."
+    )
     var tlsCertificate: String?
 
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
@@ -83,7 +89,9 @@ struct DancuSim: AsyncParsableCommand {
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
-        if clientCA != nil, tlsCertificate == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+        if clientCA != nil, tlsCertificate == nil {
+            throw ValidationError("--client-ca needs --tls-cert and --tls-key")
+        }
     }
 
     func run() async throws {
@@ -109,7 +117,9 @@ struct DancuSim: AsyncParsableCommand {
                 timeoutRate: timeoutRate,
                 hangLimit: .seconds(hangLimit),
                 tls: tlsCertificate.flatMap { certificate in
-                    tlsKey.map { SimulatorTLS(certificateFile: certificate, privateKeyFile: $0, clientCAFile: clientCA) }
+                    tlsKey.map {
+                        SimulatorTLS(certificateFile: certificate, privateKeyFile: $0, clientCAFile: clientCA)
+                    }
                 }
             ),
             logger: Logger(label: "dancu-sim")

@@ -5,9 +5,16 @@ import Testing
 
 struct CSVReaderTests {
     @Test func detectsExcelsEncodingsAndSeparators() {
-        #expect(CSVFormat.detect([0xFF, 0xFE, 0x48, 0x00]) == CSVFormat(encoding: .utf16LE, separator: UInt8(ascii: "\t")))
-        #expect(CSVFormat.detect([0xEF, 0xBB, 0xBF] + Array("a;b;c,d\n".utf8)) == CSVFormat(encoding: .utf8WithBOM, separator: UInt8(ascii: ";")))
-        #expect(CSVFormat.detect(Array("a,b\n1;2;3;4".utf8)) == CSVFormat(encoding: .utf8, separator: UInt8(ascii: ",")))
+        #expect(
+            CSVFormat.detect([0xFF, 0xFE, 0x48, 0x00]) == CSVFormat(encoding: .utf16LE, separator: UInt8(ascii: "\t"))
+        )
+        #expect(
+            CSVFormat.detect([0xEF, 0xBB, 0xBF] + Array("a;b;c,d\n".utf8))
+                == CSVFormat(encoding: .utf8WithBOM, separator: UInt8(ascii: ";"))
+        )
+        #expect(
+            CSVFormat.detect(Array("a,b\n1;2;3;4".utf8)) == CSVFormat(encoding: .utf8, separator: UInt8(ascii: ","))
+        )
     }
 
     @Test func quotedFieldsKeepSeparatorsQuotesAndLineBreaks() {
@@ -56,7 +63,9 @@ struct CampaignProgressTests {
         counts.sent = 60
         counts.answered = ["verified": 40, "not_verified": 10]
         let progress = CampaignProgress(counts: counts, sentThisRun: 60, elapsed: .seconds(12), rate: 5)
-        #expect(progress.line == "gửi 60/98 · có kết quả 50 (not_verified 10, verified 40) · từ chối 2 · 5.0/s · còn 0:10")
+        #expect(
+            progress.line == "gửi 60/98 · có kết quả 50 (not_verified 10, verified 40) · từ chối 2 · 5.0/s · còn 0:10"
+        )
         #expect(progress.bar(width: 10).hasPrefix("[█████░░░░░] 52% "))
         #expect(CampaignProgress.clock(3 * 3600 + 4 * 60) == "3:04:00")
     }

@@ -10,10 +10,15 @@ struct CampaignStoreTests {
     static let settings = CampaignSettings(name: "làm sạch tháng 6", portal: "angiang", type: .verify)
 
     static func rows(_ count: Int) -> [PreparedRow] {
-        let header = HeaderMap(header: SheetRow(number: 1, cells: [.text("Họ và tên"), .text("Số CCCD"), .text("Ngày sinh")]))
+        let header = HeaderMap(
+            header: SheetRow(number: 1, cells: [.text("Họ và tên"), .text("Số CCCD"), .text("Ngày sinh")])
+        )
         return (0..<count).map { index in
             PreparedRow(
-                SheetRow(number: index + 2, cells: [.text("Người \(index)"), .text("0890900\(10000 + index)"), .text("1990")]),
+                SheetRow(
+                    number: index + 2,
+                    cells: [.text("Người \(index)"), .text("0890900\(10000 + index)"), .text("1990")]
+                ),
                 header: header,
                 settings: settings
             )
@@ -22,8 +27,15 @@ struct CampaignStoreTests {
 
     static func outcome(_ id: String, _ status: OutcomeStatus) -> Outcome {
         Outcome(
-            requestId: id, portal: "angiang", type: .verify, status: status, message: "m \(id)", source: .cache, attempts: 0,
-            receivedAt: Date(), completedAt: Date()
+            requestId: id,
+            portal: "angiang",
+            type: .verify,
+            status: status,
+            message: "m \(id)",
+            source: .cache,
+            attempts: 0,
+            receivedAt: Date(),
+            completedAt: Date()
         )
     }
 
@@ -48,7 +60,9 @@ struct CampaignStoreTests {
         var rows = Self.rows(2)
         rows[1] = PreparedRow(
             SheetRow(number: 3, cells: [.text("Người 0"), .text("089090010000"), .text("1990")]),
-            header: HeaderMap(header: SheetRow(number: 1, cells: [.text("Họ và tên"), .text("Số CCCD"), .text("Ngày sinh")])),
+            header: HeaderMap(
+                header: SheetRow(number: 1, cells: [.text("Họ và tên"), .text("Số CCCD"), .text("Ngày sinh")])
+            ),
             settings: Self.settings
         )
         try store.ingest(rows)
@@ -68,7 +82,10 @@ struct CampaignStoreTests {
         try store.markSent(sentFirst.map(\.requestId), run: first)
         // Four of the six sent were answered before the crash.
         let topicPartition = TopicPartition(topic: "dancu.outcomes.angiang", partition: 3)
-        try store.record(sentFirst.prefix(4).map { Self.outcome($0.requestId, .verified) }, positions: [topicPartition: 42])
+        try store.record(
+            sentFirst.prefix(4).map { Self.outcome($0.requestId, .verified) },
+            positions: [topicPartition: 42]
+        )
 
         let reopened = try CampaignStore(path: path)
         #expect(try reopened.isIngested())
@@ -92,7 +109,10 @@ struct CampaignStoreTests {
         try store.ingest(Self.rows(1))
         let id = try #require(Self.rows(1).first?.request?.requestId)
         #expect(try store.record([Self.outcome(id, .verified)], positions: [:]) == 1)
-        #expect(try store.record([Self.outcome(id, .unavailable), Self.outcome("batch-other", .verified)], positions: [:]) == 0)
+        #expect(
+            try store.record([Self.outcome(id, .unavailable), Self.outcome("batch-other", .verified)], positions: [:])
+                == 0
+        )
         #expect(try store.counts().answered == ["verified": 1])
         #expect(try store.counts().isComplete)
     }
@@ -124,18 +144,29 @@ struct ResultColumnsTests {
 
     @Test func lookupWritesEachReleasedFieldUnderItsVietnameseName() {
         let columns = ResultColumns(type: .lookup, releasing: [.permanentAddress, .fullName, .ethnicity])
-        #expect(columns.names == ["Trạng thái", "Kết quả", "Ghi chú", "Họ và tên (CSDLQG)", "Dân tộc (CSDLQG)", "Nơi thường trú (CSDLQG)"])
+        #expect(
+            columns.names == [
+                "Trạng thái", "Kết quả", "Ghi chú", "Họ và tên (CSDLQG)", "Dân tộc (CSDLQG)", "Nơi thường trú (CSDLQG)",
+            ]
+        )
         let citizen = ReleasedCitizen(values: [
             .fullName: .text("PHẠM VĂN ĐỨC"), .ethnicity: .missing,
             .permanentAddress: .address(Address(provinceCode: "30", detail: "THÔN AN NINH", country: "VIỆT NAM")),
         ])
-        #expect(columns.cells(for: Self.result(citizen)) == ["found", "thành công", "", "PHẠM VĂN ĐỨC", "Chưa có thông tin", "THÔN AN NINH, VIỆT NAM"])
+        #expect(
+            columns.cells(for: Self.result(citizen)) == [
+                "found", "thành công", "", "PHẠM VĂN ĐỨC", "Chưa có thông tin", "THÔN AN NINH, VIỆT NAM",
+            ]
+        )
     }
 
     @Test func linkAddsTheCCCDTheDatabaseHoldsAndVerifyNothingMore() {
         let link = ResultColumns(type: .link, releasing: [])
         #expect(link.names.last == "Số CCCD (CSDLQG)")
-        #expect(link.cells(for: Self.result(ReleasedCitizen(values: [.idNumber: .text("089175000321")]))).last == "089175000321")
+        #expect(
+            link.cells(for: Self.result(ReleasedCitizen(values: [.idNumber: .text("089175000321")]))).last
+                == "089175000321"
+        )
         let verify = ResultColumns(type: .verify, releasing: [.fullName])
         #expect(verify.names == ["Trạng thái", "Kết quả", "Ghi chú"])
         #expect(verify.cells(for: nil) == ["", "", ""])

@@ -78,10 +78,16 @@ struct CellRepairTests {
 
 struct HeaderMapTests {
     @Test func matchesNamesWithoutCaseDiacriticsOrSpacing() {
-        let header = HeaderMap(header: SheetRow(number: 1, cells: [
-            .text("STT"), .text("HỌ VÀ TÊN"), .text("so  dinh danh ca nhan"), .text("Số CMND"), .text(" Ngày tháng năm sinh "),
-            .text("Mã Thủ Tục"),
-        ]))
+        let header = HeaderMap(
+            header: SheetRow(
+                number: 1,
+                cells: [
+                    .text("STT"), .text("HỌ VÀ TÊN"), .text("so  dinh danh ca nhan"), .text("Số CMND"),
+                    .text(" Ngày tháng năm sinh "),
+                    .text("Mã Thủ Tục"),
+                ]
+            )
+        )
         #expect(header[.fullName] == 1)
         #expect(header[.idNumber] == 2)
         #expect(header[.legacyIdNumber] == 3)

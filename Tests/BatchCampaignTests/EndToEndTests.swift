@@ -11,13 +11,15 @@ import Testing
 /// synthetic population so that every row's status is known beforehand.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct EndToEndTests {
     typealias Cell = Fixtures.Cell
-    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     /// The embedded default's population (Config/gateway.yaml: embedded.seed, embedded.citizens).
     static let population = SyntheticPopulation(seed: 1, size: 1_000_000)
 
     /// This build's executables: `GATEWAY_BIN_PATH` (scripts/test), else beside this test runner.
     static func executable(_ name: String) -> URL {
-        let folder = ProcessInfo.processInfo.environment["GATEWAY_BIN_PATH"].map { URL(filePath: $0) }
+        let folder =
+            ProcessInfo.processInfo.environment["GATEWAY_BIN_PATH"].map { URL(filePath: $0) }
             ?? URL(filePath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
         return folder.appending(path: name)
     }
@@ -58,7 +60,9 @@ import Testing
             }
             guard let first, first.hasPrefix("bootstrap: ") else {
                 process.terminate()
-                throw Fixtures.FixtureError(description: "the gateway did not announce its cluster: \(first ?? "no output")")
+                throw Fixtures.FixtureError(
+                    description: "the gateway did not announce its cluster: \(first ?? "no output")"
+                )
             }
             bootstrap = String(first.dropFirst("bootstrap: ".count))
         }
@@ -70,7 +74,10 @@ import Testing
     }
 
     /// A `dancu-batch` child; returns its exit status and standard output.
-    static func batch(_ arguments: [String], started: ((Process) async throws -> Void)? = nil) async throws -> (Int32, String) {
+    static func batch(
+        _ arguments: [String],
+        started: ((Process) async throws -> Void)? = nil
+    ) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = executable("dancu-batch")
         process.arguments = arguments
@@ -80,7 +87,10 @@ import Testing
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         let (ended, exited) = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { exited.yield($0.terminationStatus); exited.finish() }
+        process.terminationHandler = {
+            exited.yield($0.terminationStatus)
+            exited.finish()
+        }
         try process.run()
         try await started?(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
@@ -95,17 +105,23 @@ import Testing
     static func published(bootstrap: String, topic: String) async throws -> [String: Int] {
         var logger = Logger(label: "batch-test")
         logger.logLevel = .error
-        let consumer = try KafkaConsumer(properties: ["bootstrap.servers": bootstrap, "group.id": "batch-test-\(UUID().uuidString)"], logger: logger)
+        let consumer = try KafkaConsumer(
+            properties: ["bootstrap.servers": bootstrap, "group.id": "batch-test-\(UUID().uuidString)"],
+            logger: logger
+        )
         let count = try #require(try await consumer.partitionCounts(of: [topic])[topic])
         let partitions = (0..<count).map { TopicPartition(topic: topic, partition: Int32($0)) }
         var remaining = try await consumer.endOffsets(of: partitions).filter { $0.value > 0 }
         try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(0)) }))
         var keys: [String: Int] = [:]
         while !remaining.isEmpty {
-            for case .messages(let messages) in try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100)) {
+            for case .messages(let messages) in try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
+            {
                 for message in messages {
                     keys[String(decoding: message.key ?? [], as: UTF8.self), default: 0] += 1
-                    if let end = remaining[message.topicPartition], message.offset + 1 >= end { remaining[message.topicPartition] = nil }
+                    if let end = remaining[message.topicPartition], message.offset + 1 >= end {
+                        remaining[message.topicPartition] = nil
+                    }
                 }
             }
         }
@@ -129,7 +145,9 @@ import Testing
             #expect(status == outcome.status, "row \(index + 2): \(status), expected \(outcome.status)")
             let notes = row.count > width + 2 ? row[width + 2] : ""
             if outcome.noted { #expect(!notes.isEmpty, "row \(index + 2) has no Ghi chú") }
-            if outcome.status == "refused" { #expect(notes.contains("không tự sửa") || notes.contains("dạng số khoa học")) }
+            if outcome.status == "refused" {
+                #expect(notes.contains("không tự sửa") || notes.contains("dạng số khoa học"))
+            }
             if type == .link, outcome.status == "found" {
                 let cccd = population.citizen(legacyIdNumber: row.count > width + 3 ? row[width + 3] : "")?.idNumber
                 #expect(row.count > width + 3 && row[width + 3].count == 12, "row \(index + 2) has no Số CCCD (CSDLQG)")
@@ -154,8 +172,10 @@ import Testing
             }
             let campaign = "e2e-\(type.rawValue)-\(csv ? "csv" : "xlsx")"
             let arguments = [
-                "submit", "--bootstrap", gateway.bootstrap, "--portal", "angiang", "--type", type.rawValue, "--file", input.path,
-                "--out", output.path, "--campaign", campaign, "--rate", "50", "--state-dir", state.path, "--report", report.path,
+                "submit", "--bootstrap", gateway.bootstrap, "--portal", "angiang", "--type", type.rawValue, "--file",
+                input.path,
+                "--out", output.path, "--campaign", campaign, "--rate", "50", "--state-dir", state.path, "--report",
+                report.path,
                 "--wait", "120",
             ]
             let (status, printed) = try await Self.batch(arguments)
@@ -188,8 +208,10 @@ import Testing
         try Fixtures.writeCSV(rows, to: input, encoding: "utf-16", separator: "tab")
         let arguments = { (rate: String) in
             [
-                "submit", "--bootstrap", gateway.bootstrap, "--portal", "hoabinh", "--type", "verify", "--file", input.path,
-                "--out", output.path, "--campaign", "bi-ngat", "--rate", rate, "--state-dir", state.path, "--wait", "120",
+                "submit", "--bootstrap", gateway.bootstrap, "--portal", "hoabinh", "--type", "verify", "--file",
+                input.path,
+                "--out", output.path, "--campaign", "bi-ngat", "--rate", rate, "--state-dir", state.path, "--wait",
+                "120",
             ]
         }
         let statePath = state.appending(path: "bi-ngat.sqlite").path
@@ -233,7 +255,10 @@ import Testing
     static func sheet(_ type: RequestType, csv: Bool) -> (rows: [[Cell]], expected: [Expected]) {
         var rows: [[Cell]] = [
             type == .link
-                ? [.text("STT"), .text("Họ và tên"), .text("Số định danh cá nhân"), .text("Số CMND"), .text("Ngày tháng năm sinh")]
+                ? [
+                    .text("STT"), .text("Họ và tên"), .text("Số định danh cá nhân"), .text("Số CMND"),
+                    .text("Ngày tháng năm sinh"),
+                ]
                 : [.text("STT"), .text("Họ tên"), .text("SỐ CCCD"), .text("Ngày sinh")]
         ]
         var expected: [Expected] = []
@@ -261,7 +286,17 @@ import Testing
                 legacy = csv ? .text(String(legacy.plain.dropFirst())) : .number(Double(legacy.plain)!)
                 outcome.noted = true
             case 2:
-                let serial = 25_569 + Int(DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: year, month: month, day: day).date!.timeIntervalSince1970 / 86_400)
+                let serial =
+                    25_569
+                    + Int(
+                        DateComponents(
+                            calendar: Calendar(identifier: .gregorian),
+                            timeZone: TimeZone(identifier: "UTC"),
+                            year: year,
+                            month: month,
+                            day: day
+                        ).date!.timeIntervalSince1970 / 86_400
+                    )
                 birth = csv ? .text("\(serial)") : .date(String(format: "%04d-%02d-%02d", year, month, day))
                 outcome.noted = true
             case 3:
@@ -276,7 +311,11 @@ import Testing
             default:
                 break
             }
-            rows.append(type == .link ? [.number(Double(index + 1)), name, id, legacy, birth] : [.number(Double(index + 1)), name, id, birth])
+            rows.append(
+                type == .link
+                    ? [.number(Double(index + 1)), name, id, legacy, birth]
+                    : [.number(Double(index + 1)), name, id, birth]
+            )
             expected.append(outcome)
             index += 1
         }

@@ -8,7 +8,9 @@ import Testing
 @Suite(.timeLimit(.minutes(2))) struct ExcelFileTests {
     typealias Cell = Fixtures.Cell
 
-    static let header: [Cell] = [.text("STT"), .text("Họ và tên"), .text("Số CCCD"), .text("Ngày sinh"), .text("Ghi chú của cán bộ")]
+    static let header: [Cell] = [
+        .text("STT"), .text("Họ và tên"), .text("Số CCCD"), .text("Ngày sinh"), .text("Ghi chú của cán bộ"),
+    ]
     static let rows: [[Cell]] = [
         header,
         [.number(1), .text("Trần Quang Khương"), .number(89_090_000_123), .date("1990-04-20"), .text("đã gọi điện")],
@@ -45,13 +47,25 @@ import Testing
         try store.record(
             pending.map {
                 Outcome(
-                    requestId: $0.requestId, portal: "angiang", type: .verify, status: .verified, message: "thành công",
-                    source: .cache, attempts: 0, receivedAt: Date(), completedAt: Date()
+                    requestId: $0.requestId,
+                    portal: "angiang",
+                    type: .verify,
+                    status: .verified,
+                    message: "thành công",
+                    source: .cache,
+                    attempts: 0,
+                    receivedAt: Date(),
+                    completedAt: Date()
                 )
             },
             positions: [:]
         )
-        try file.writeResults(from: store, to: output.path, columns: ResultColumns(type: .verify, releasing: []), type: .verify)
+        try file.writeResults(
+            from: store,
+            to: output.path,
+            columns: ResultColumns(type: .verify, releasing: []),
+            type: .verify
+        )
         return try store.counts()
     }
 
@@ -74,11 +88,17 @@ import Testing
         }
         #expect(Array(written[0].suffix(3)) == [.text("Trạng thái"), .text("Kết quả"), .text("Ghi chú")])
         #expect(written[1][5] == .text("verified"))
-        guard case .text(let repairNote) = written[1][7] else { Issue.record("no note on a repaired row"); return }
+        guard case .text(let repairNote) = written[1][7] else {
+            Issue.record("no note on a repaired row")
+            return
+        }
         #expect(repairNote.contains("số 0 ở đầu Số CCCD"))
         #expect(repairNote.contains("Đã đổi ngày sinh"))
         #expect(written[3][5] == .text("refused"))
-        guard case .text(let refusal) = written[3][7] else { Issue.record("no note on a refused row"); return }
+        guard case .text(let refusal) = written[3][7] else {
+            Issue.record("no note on a refused row")
+            return
+        }
         #expect(refusal.contains("dạng số khoa học"))
     }
 
@@ -89,7 +109,10 @@ import Testing
         let output = directory.appending(path: "out.csv")
         let rows: [[Cell]] = [
             Self.header,
-            [.text("1"), .text("Trần Quang Khương"), .text("89090000123"), .text("20/04/1990"), .text("có dấu phẩy, và \"ngoặc\"")],
+            [
+                .text("1"), .text("Trần Quang Khương"), .text("89090000123"), .text("20/04/1990"),
+                .text("có dấu phẩy, và \"ngoặc\""),
+            ],
             [.text("2"), .text("H’Hen Niê"), .text("1.0909E+11"), .text("32983"), .none],
         ]
         try Fixtures.writeCSV(rows, to: input, encoding: encoding, separator: separator)

@@ -66,7 +66,9 @@ enum Fixtures {
         let problem = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw FixtureError(description: "excel_fixtures.py \(arguments.first ?? ""): " + String(decoding: problem, as: UTF8.self))
+            throw FixtureError(
+                description: "excel_fixtures.py \(arguments.first ?? ""): " + String(decoding: problem, as: UTF8.self)
+            )
         }
         return data
     }

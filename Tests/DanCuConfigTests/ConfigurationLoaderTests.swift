@@ -117,7 +117,9 @@ private struct SampleConfiguration: Decodable, Encodable, Equatable {
     @Test func namesTheVariableWhenTheBadValueCameFromTheEnvironment() {
         #expect {
             try ConfigurationLoader.load(
-                SampleConfiguration.self, yaml: "", environment: ["DANCU_KAFKA_LINGER_MS": "many"]
+                SampleConfiguration.self,
+                yaml: "",
+                environment: ["DANCU_KAFKA_LINGER_MS": "many"]
             )
         } throws: { error in
             (error as? ConfigurationError)?.issues.map(\.key) == ["kafka.lingerMs"]
@@ -131,7 +133,9 @@ private struct SampleConfiguration: Decodable, Encodable, Equatable {
         }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.load(
-                SampleConfiguration.self, yaml: "kafka:\n  lingerMs: 1\n  lingerMs: 2\n", environment: [:]
+                SampleConfiguration.self,
+                yaml: "kafka:\n  lingerMs: 1\n  lingerMs: 2\n",
+                environment: [:]
             )
         }
     }

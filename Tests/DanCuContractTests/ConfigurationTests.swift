@@ -11,12 +11,18 @@ import Testing
     @Test func shippedConfigurationLoadsAndIsConsistent() throws {
         let sections = try ContractSections.load(String(contentsOf: Self.shippedFile, encoding: .utf8))
         let rules = try ContractRules(
-            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+            portals: sections.portals,
+            procedures: sections.procedures,
+            policy: sections.requests,
+            settings: sections.contract
         )
         #expect(rules.portals.map(\.id) == ["angiang", "haiduong", "hoabinh"])
         #expect(rules.portals.map(\.displayName) == ["An Giang", "Hải Dương", "Hòa Bình"])
         #expect(rules.requestTopics == ["dancu.requests.angiang", "dancu.requests.haiduong", "dancu.requests.hoabinh"])
-        #expect(rules.portal(forRequestTopic: "dancu.requests.haiduong").map(rules.outcomeTopic(for:)) == "dancu.outcomes.haiduong")
+        #expect(
+            rules.portal(forRequestTopic: "dancu.requests.haiduong").map(rules.outcomeTopic(for:))
+                == "dancu.outcomes.haiduong"
+        )
         #expect(rules.deadLetterTopic == "dancu.deadletter")
         #expect(rules.procedure(forCode: "unlisted") == nil, "no procedure receives data by default")
         #expect(sections.requests == RequestPolicy(), "the file spells out the defaults")
@@ -27,7 +33,10 @@ import Testing
     @Test func shippedConfigurationRefusesUnlistedProcedures() throws {
         let sections = try ContractSections.load(String(contentsOf: Self.shippedFile, encoding: .utf8))
         let rules = try ContractRules(
-            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+            portals: sections.portals,
+            procedures: sections.procedures,
+            policy: sections.requests,
+            settings: sections.contract
         )
         #expect(!sections.procedures.contains { $0.code == ProcedureConfiguration.defaultCode })
         let outcome = try #require(
@@ -52,7 +61,9 @@ import Testing
             """
         )
         let portal = try #require(sections.portals.first)
-        #expect(portal == PortalConfiguration(id: "angiang", displayName: "angiang", weight: 1, requestTypes: [.verify]))
+        #expect(
+            portal == PortalConfiguration(id: "angiang", displayName: "angiang", weight: 1, requestTypes: [.verify])
+        )
         #expect(sections.requests.maxMessageBytes == 65_536)
         #expect(sections.requests.deadlines[.counter] == .seconds(30))
         #expect(sections.requests.deadlines[.online] == .seconds(60))

@@ -1,6 +1,7 @@
-@testable import DanCuContract
 import Foundation
 import Testing
+
+@testable import DanCuContract
 
 /// The direct JSON writers must write exactly what `JSONEncoder` writes from the Codable conformances in
 /// the contract's style: portals may compare outcomes byte for byte, and duplicates republish bytes.
@@ -15,7 +16,13 @@ import Testing
 
     static func outcomes() -> [Outcome] {
         let receivedAt = Date(timeIntervalSince1970: 1_716_168_600.125)
-        let address = Address(provinceCode: "89", districtCode: nil, wardCode: "30280", detail: #"SỐ 1/2 "A""#, country: "VIỆT NAM")
+        let address = Address(
+            provinceCode: "89",
+            districtCode: nil,
+            wardCode: "30280",
+            detail: #"SỐ 1/2 "A""#,
+            country: "VIỆT NAM"
+        )
         var outcomes: [Outcome] = []
         for (index, text) in awkwardTexts.enumerated() {
             let citizen = ReleasedCitizen(values: [
@@ -31,7 +38,8 @@ import Testing
                     status: OutcomeStatus.allCases[index % OutcomeStatus.allCases.count],
                     message: text,
                     citizen: index.isMultiple(of: 2) ? citizen : nil,
-                    errors: index.isMultiple(of: 3) ? [] : [FieldProblem(field: "citizen.fullName", code: .missing, message: text)],
+                    errors: index.isMultiple(of: 3)
+                        ? [] : [FieldProblem(field: "citizen.fullName", code: .missing, message: text)],
                     source: OutcomeSource.allCases[index % OutcomeSource.allCases.count],
                     attempts: index,
                     receivedAt: receivedAt,
@@ -51,7 +59,9 @@ import Testing
     }
 
     @Test func everyCitizenFieldSortsAsJSONEncoderSortsKeys() {
-        let citizen = ReleasedCitizen(values: Dictionary(uniqueKeysWithValues: CitizenField.allCases.map { ($0, .text($0.rawValue)) }))
+        let citizen = ReleasedCitizen(
+            values: Dictionary(uniqueKeysWithValues: CitizenField.allCases.map { ($0, .text($0.rawValue)) })
+        )
         var writer = ContractJSONWriter()
         citizen.write(to: &writer)
         #expect(writer.bytes == ContractJSON.encode(citizen))

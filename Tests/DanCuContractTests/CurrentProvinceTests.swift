@@ -15,7 +15,10 @@ import Testing
 
     /// The guides' provinces: Hải Dương is in Hải Phòng, Hòa Bình in Phú Thọ (with Vĩnh Phúc), Kiên Giang in
     /// An Giang; a number issued in Hải Dương still names Hải Dương.
-    @Test(arguments: [("030", "Hải Phòng"), ("017", "Phú Thọ"), ("026", "Phú Thọ"), ("091", "An Giang"), ("089", "An Giang"), ("046", "Huế")])
+    @Test(arguments: [
+        ("030", "Hải Phòng"), ("017", "Phú Thọ"), ("026", "Phú Thọ"), ("091", "An Giang"), ("089", "An Giang"),
+        ("046", "Huế"),
+    ])
     func formerProvincesAreFoundInTodays(code: String, today: String) {
         #expect(CurrentProvince.containing(formerCode: code)?.name == today)
         #expect(CCCDNumber(code + "090000123")?.province?.code == code)

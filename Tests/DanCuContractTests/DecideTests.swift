@@ -1,6 +1,7 @@
-@testable import DanCuContract
 import Foundation
 import Testing
+
+@testable import DanCuContract
 
 @Suite struct DecideTests {
     let rules: ContractRules
@@ -97,7 +98,14 @@ import Testing
         #expect(request.portal == "angiang")
         #expect(request.type == .verify)
         #expect(request.channel == .online)
-        #expect(request.citizen == .init(fullName: "TRẦN QUANG KHƯƠNG", idNumber: "089090001234", dateOfBirth: .full(year: 1990, month: 4, day: 20)))
+        #expect(
+            request.citizen
+                == .init(
+                    fullName: "TRẦN QUANG KHƯƠNG",
+                    idNumber: "089090001234",
+                    dateOfBirth: .full(year: 1990, month: 4, day: 20)
+                )
+        )
         #expect(request.releasedFields.isEmpty)
         #expect(request.deadline == Fixture.receivedAt.addingTimeInterval(60))
     }
@@ -158,38 +166,94 @@ import Testing
         (Fixture.json(Fixture.verify, ["channel": "phone"]), "invalid_request", ["channel:unknown_value"]),
         // Unknown keys are typos, not extensions.
         (Fixture.json(Fixture.verify, ["procedurecode": "1.001193"]), "invalid_request", ["procedurecode:unknown_key"]),
-        (Fixture.json(Fixture.verify, citizen: ["phone": "0900000000"]), "invalid_request", ["citizen.phone:unknown_key"]),
+        (
+            Fixture.json(Fixture.verify, citizen: ["phone": "0900000000"]), "invalid_request",
+            ["citizen.phone:unknown_key"]
+        ),
         // Citizen.
         (Fixture.json(Fixture.verify, removing: ["citizen"]), "invalid_request", ["citizen:missing"]),
         (Fixture.json(Fixture.verify, ["citizen": "Trần"]), "invalid_request", ["citizen:wrong_type"]),
         (Fixture.json(Fixture.verify, citizen: ["fullName": nil]), "invalid_request", ["citizen.fullName:missing"]),
-        (Fixture.json(Fixture.verify, citizen: ["fullName": "Trần 3"]), "invalid_request", ["citizen.fullName:invalid_characters"]),
-        (Fixture.json(Fixture.verify, citizen: ["idNumber": "0890900012"]), "invalid_request", ["citizen.idNumber:invalid_format"]),
-        (Fixture.json(Fixture.verify, citizen: ["idNumber": "003090001234"]), "invalid_request", ["citizen.idNumber:unknown_province_code"]),
-        (Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "29/02/2001"]), "invalid_request", ["citizen.dateOfBirth:invalid_date"]),
-        (Fixture.json(Fixture.verify, ["citizen": ["fullName": "A", "idNumber": 89090001234, "dateOfBirth": 1990] as [String: Any]]), "invalid_request", ["citizen.idNumber:wrong_type", "citizen.dateOfBirth:wrong_type"]),
+        (
+            Fixture.json(Fixture.verify, citizen: ["fullName": "Trần 3"]), "invalid_request",
+            ["citizen.fullName:invalid_characters"]
+        ),
+        (
+            Fixture.json(Fixture.verify, citizen: ["idNumber": "0890900012"]), "invalid_request",
+            ["citizen.idNumber:invalid_format"]
+        ),
+        (
+            Fixture.json(Fixture.verify, citizen: ["idNumber": "003090001234"]), "invalid_request",
+            ["citizen.idNumber:unknown_province_code"]
+        ),
+        (
+            Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "29/02/2001"]), "invalid_request",
+            ["citizen.dateOfBirth:invalid_date"]
+        ),
+        (
+            Fixture.json(
+                Fixture.verify,
+                ["citizen": ["fullName": "A", "idNumber": 89090001234, "dateOfBirth": 1990] as [String: Any]]
+            ), "invalid_request", ["citizen.idNumber:wrong_type", "citizen.dateOfBirth:wrong_type"]
+        ),
         // Lookup and minimisation.
         (Fixture.json(Fixture.lookup, removing: ["procedureCode"]), "invalid_request", ["procedureCode:missing"]),
-        (Fixture.json(Fixture.lookup, ["procedureCode": "1 001193"]), "invalid_request", ["procedureCode:invalid_format"]),
-        (Fixture.json(Fixture.lookup, ["fields": ["fullName", "religion", "bloodType"]]), "forbidden", ["fields[1]:field_not_allowed", "fields[2]:field_not_allowed"]),
-        (Fixture.json(Fixture.lookup, ["fields": ["fullName", "email"]]), "invalid_request", ["fields[1]:unknown_value"]),
+        (
+            Fixture.json(Fixture.lookup, ["procedureCode": "1 001193"]), "invalid_request",
+            ["procedureCode:invalid_format"]
+        ),
+        (
+            Fixture.json(Fixture.lookup, ["fields": ["fullName", "religion", "bloodType"]]), "forbidden",
+            ["fields[1]:field_not_allowed", "fields[2]:field_not_allowed"]
+        ),
+        (
+            Fixture.json(Fixture.lookup, ["fields": ["fullName", "email"]]), "invalid_request",
+            ["fields[1]:unknown_value"]
+        ),
         (Fixture.json(Fixture.lookup, ["fields": []]), "invalid_request", ["fields:empty"]),
         (Fixture.json(Fixture.lookup, ["fields": "fullName"]), "invalid_request", ["fields:wrong_type"]),
         (Fixture.json(Fixture.link, ["fields": ["fullName"]]), "invalid_request", ["fields:not_applicable"]),
         // Link.
         (Fixture.json(Fixture.link, removing: ["legacyIdNumber"]), "invalid_request", ["legacyIdNumber:missing"]),
-        (Fixture.json(Fixture.link, ["legacyIdNumber": "089090001234"]), "invalid_request", ["legacyIdNumber:invalid_format"]),
-        (Fixture.json(Fixture.link, citizen: ["idNumber": "351234567"]), "invalid_request", ["citizen.idNumber:invalid_format"]),
-        (Fixture.json(Fixture.verify, ["legacyIdNumber": "351234567"]), "invalid_request", ["legacyIdNumber:not_applicable"]),
+        (
+            Fixture.json(Fixture.link, ["legacyIdNumber": "089090001234"]), "invalid_request",
+            ["legacyIdNumber:invalid_format"]
+        ),
+        (
+            Fixture.json(Fixture.link, citizen: ["idNumber": "351234567"]), "invalid_request",
+            ["citizen.idNumber:invalid_format"]
+        ),
+        (
+            Fixture.json(Fixture.verify, ["legacyIdNumber": "351234567"]), "invalid_request",
+            ["legacyIdNumber:not_applicable"]
+        ),
         // Audit fields and deadlines.
         (Fixture.json(Fixture.verify, ["officerId": ""]), "invalid_request", ["officerId:invalid_format"]),
-        (Fixture.json(Fixture.verify, ["requestedAt": "20/05/2024 08:30"]), "invalid_request", ["requestedAt:invalid_format"]),
-        (Fixture.json(Fixture.verify, ["deadline": "2024-05-20T08:30:00+07:00"]), "expired", ["deadline:deadline_passed"]),
+        (
+            Fixture.json(Fixture.verify, ["requestedAt": "20/05/2024 08:30"]), "invalid_request",
+            ["requestedAt:invalid_format"]
+        ),
+        (
+            Fixture.json(Fixture.verify, ["deadline": "2024-05-20T08:30:00+07:00"]), "expired",
+            ["deadline:deadline_passed"]
+        ),
         // CCCD digits contradicting the date of birth: no citizen can match.
-        (Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "20/04/1991"]), "not_verified", ["citizen.idNumber:id_number_year_mismatch"]),
-        (Fixture.json(Fixture.verify, citizen: ["idNumber": "089290001234", "dateOfBirth": "1990"]), "not_verified", ["citizen.idNumber:id_number_century_mismatch"]),
-        (Fixture.json(Fixture.lookup, citizen: ["dateOfBirth": "1991"]), "not_found", ["citizen.idNumber:id_number_year_mismatch"]),
-        (Fixture.json(Fixture.link, citizen: ["idNumber": "089190001234", "dateOfBirth": "2090"]), "invalid_request", ["citizen.dateOfBirth:date_in_future"]),
+        (
+            Fixture.json(Fixture.verify, citizen: ["dateOfBirth": "20/04/1991"]), "not_verified",
+            ["citizen.idNumber:id_number_year_mismatch"]
+        ),
+        (
+            Fixture.json(Fixture.verify, citizen: ["idNumber": "089290001234", "dateOfBirth": "1990"]), "not_verified",
+            ["citizen.idNumber:id_number_century_mismatch"]
+        ),
+        (
+            Fixture.json(Fixture.lookup, citizen: ["dateOfBirth": "1991"]), "not_found",
+            ["citizen.idNumber:id_number_year_mismatch"]
+        ),
+        (
+            Fixture.json(Fixture.link, citizen: ["idNumber": "089190001234", "dateOfBirth": "2090"]), "invalid_request",
+            ["citizen.dateOfBirth:date_in_future"]
+        ),
         // A CMND carries no birth year: nothing to contradict.
         (Fixture.json(Fixture.verify, citizen: ["idNumber": "351234567", "dateOfBirth": "1991"]), "query", []),
     ])
@@ -218,7 +282,9 @@ import Testing
     @Test func procedureNotConfiguredIsForbiddenOnceTheDefaultIsRemoved() throws {
         let strict = try Fixture.rules(procedures: [Fixture.birthRegistration])
         let value = Fixture.json(Fixture.lookup, ["procedureCode": "2.002165"])
-        let outcome = try #require(strict.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).outcome)
+        let outcome = try #require(
+            strict.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).outcome
+        )
         #expect(outcome.status == .forbidden)
         #expect(outcome.errorCodes == ["procedureCode:procedure_not_configured"])
     }
@@ -226,7 +292,10 @@ import Testing
     /// Elsewhere than in the clean-up, a lookup by CMND gets every allowed field but the CCCD, and asking
     /// for it is refused.
     @Test func lookupByCMNDLearnsTheCCCDOnlyInTheCleanUp() throws {
-        let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)
+        let rules = try Fixture.rules(
+            procedures: [Fixture.birthRegistration, Fixture.cleanup],
+            settings: Fixture.cleanupSettings
+        )
         func decide(_ changes: [String: Any]) -> RequestDecision {
             var citizen = Fixture.citizen
             citizen["idNumber"] = "351234567"
@@ -237,23 +306,42 @@ import Testing
         let refused = try #require(decide(["fields": ["fullName", "idNumber"]]).outcome)
         #expect(refused.status == .forbidden)
         #expect(refused.errorCodes == ["fields[1]:field_not_allowed"])
-        #expect(decide(["procedureCode": Fixture.cleanup.code]).request?.releasedFields == [.idNumber, .legacyIdNumber])
+        #expect(
+            decide(["procedureCode": Fixture.cleanup.code]).request?.releasedFields == [.idNumber, .legacyIdNumber]
+        )
     }
 
     @Test(arguments: [
-        (Fixture.cleanup.code, [Fixture.birthRegistration], "contract.cmndCleanupProcedure: 'VNEID-LAMSACH' is not a configured procedure"),
-        (Fixture.birthRegistration.code, [Fixture.fallback], "contract.cmndCleanupProcedure: '1.001193' is not a configured procedure"),
-        ("1.000656", [ProcedureConfiguration(code: "1.000656", name: "Đăng ký khai tử", fields: [.fullName])], "contract.cmndCleanupProcedure: procedure 1.000656 must allow idNumber"),
+        (
+            Fixture.cleanup.code, [Fixture.birthRegistration],
+            "contract.cmndCleanupProcedure: 'VNEID-LAMSACH' is not a configured procedure"
+        ),
+        (
+            Fixture.birthRegistration.code, [Fixture.fallback],
+            "contract.cmndCleanupProcedure: '1.001193' is not a configured procedure"
+        ),
+        (
+            "1.000656", [ProcedureConfiguration(code: "1.000656", name: "Đăng ký khai tử", fields: [.fullName])],
+            "contract.cmndCleanupProcedure: procedure 1.000656 must allow idNumber"
+        ),
     ])
-    func cleanUpProcedureMustBeConfiguredAndReleaseTheCCCD(code: String, procedures: [ProcedureConfiguration], problem: String) {
+    func cleanUpProcedureMustBeConfiguredAndReleaseTheCCCD(
+        code: String,
+        procedures: [ProcedureConfiguration],
+        problem: String
+    ) {
         let settings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: code)
-        let error = #expect(throws: ContractConfigurationError.self) { try Fixture.rules(procedures: procedures, settings: settings) }
+        let error = #expect(throws: ContractConfigurationError.self) {
+            try Fixture.rules(procedures: procedures, settings: settings)
+        }
         #expect(error?.problems == [problem])
     }
 
     /// A link needs the two numbers alone, and will release only what it carried.
     @Test func linkNeedsOnlyTheTwoNumbers() throws {
-        let byNumbers = try #require(decide(Fixture.json(Fixture.link, citizen: ["fullName": nil, "dateOfBirth": nil])).request)
+        let byNumbers = try #require(
+            decide(Fixture.json(Fixture.link, citizen: ["fullName": nil, "dateOfBirth": nil])).request
+        )
         #expect(byNumbers.citizen.fullName == nil && byNumbers.citizen.dateOfBirth == nil)
         #expect(byNumbers.releasedFields == [.idNumber, .legacyIdNumber] && !byNumbers.needsRecord)
         let withName = try #require(decide(Fixture.json(Fixture.link, citizen: ["dateOfBirth": nil])).request)
@@ -268,7 +356,8 @@ import Testing
         let plain = try #require(decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193"])).request)
         #expect(plain.releasedFields.isEmpty && !plain.needsRecord)
         let filling = try #require(
-            decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]])).request
+            decide(Fixture.json(Fixture.verify, ["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]]))
+                .request
         )
         #expect(filling.releasedFields == [.fullName, .ethnicity] && filling.needsRecord)
         let withoutProcedure = try #require(decide(Fixture.json(Fixture.verify, ["fields": ["fullName"]])).outcome)

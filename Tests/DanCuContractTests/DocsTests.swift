@@ -1,6 +1,7 @@
-@testable import DanCuContract
 import Foundation
 import Testing
+
+@testable import DanCuContract
 
 /// Docs/ and the code cannot drift: every example request goes through the real rules, every
 /// example outcome is what the real builders produce, and Python's jsonschema checks all of them
@@ -67,7 +68,10 @@ import Testing
         let yaml = try String(contentsOf: root.appending(path: "Config/gateway.yaml"), encoding: .utf8)
         let sections = try ContractSections.load(yaml)
         return try ContractRules(
-            portals: sections.portals, procedures: sections.procedures, policy: sections.requests, settings: sections.contract
+            portals: sections.portals,
+            procedures: sections.procedures,
+            policy: sections.requests,
+            settings: sections.contract
         )
     }
 
@@ -79,7 +83,12 @@ import Testing
         case (.answer(let outcome), .validationAlone):
             return outcome
         case (.query(let validated), .verified(let matched, let source)):
-            return validated.verified(matched: matched, source: source, attempts: source == .cache ? 0 : 1, completedAt: completedAt)
+            return validated.verified(
+                matched: matched,
+                source: source,
+                attempts: source == .cache ? 0 : 1,
+                completedAt: completedAt
+            )
         case (.query(let validated), .found(let record, let attempts)):
             return validated.found(record, source: .populationDb, attempts: attempts, completedAt: completedAt)
         default:
@@ -106,18 +115,26 @@ import Testing
         // Each block follows its marker: `<!-- example: NAME -->` newline ```json newline … ```.
         let blocks = markdown.components(separatedBy: marker).dropFirst().map { chunk in
             let name = chunk.components(separatedBy: " -->").first ?? ""
-            let body = chunk.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "```").first
+            let body = chunk.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "```")
+                .first
             return (name: name, json: body ?? "")
         }
         #expect(blocks.count == Self.cases.count * 2)
         for block in blocks {
             let data = Data(block.json.utf8)
             if let testCase = Self.cases.first(where: { $0.request == block.name }) {
-                let decision = rules.decide(portalId: testCase.portal, value: Array(data), receivedAt: Fixture.receivedAt)
+                let decision = rules.decide(
+                    portalId: testCase.portal,
+                    value: Array(data),
+                    receivedAt: Fixture.receivedAt
+                )
                 #expect(decision.deadLetterReason == nil, "\(block.name)")
             } else {
                 let documented = try JSONDecoder().decode(Outcome.self, from: data)
-                let file = try JSONDecoder().decode(Outcome.self, from: Data(contentsOf: Self.examples.appending(path: block.name)))
+                let file = try JSONDecoder().decode(
+                    Outcome.self,
+                    from: Data(contentsOf: Self.examples.appending(path: block.name))
+                )
                 #expect(documented == file, "\(block.name)")
             }
         }

@@ -9,7 +9,12 @@ enum Fixture {
     static let receivedAt = Date(timeIntervalSince1970: 1_716_168_600)
 
     static let portals = [
-        PortalConfiguration(id: "angiang", displayName: "An Giang", weight: 2, requestTypes: [.verify, .lookup, .link]),
+        PortalConfiguration(
+            id: "angiang",
+            displayName: "An Giang",
+            weight: 2,
+            requestTypes: [.verify, .lookup, .link]
+        ),
         PortalConfiguration(id: "hoabinh", displayName: "Hòa Bình", requestTypes: [.verify]),
     ]
 
@@ -26,7 +31,11 @@ enum Fixture {
     )
 
     /// The VNeID account clean-up: lookups by CMND that may learn the CCCD.
-    static let cleanup = ProcedureConfiguration(code: "VNEID-LAMSACH", name: "Làm sạch tài khoản", fields: [.idNumber, .legacyIdNumber])
+    static let cleanup = ProcedureConfiguration(
+        code: "VNEID-LAMSACH",
+        name: "Làm sạch tài khoản",
+        fields: [.idNumber, .legacyIdNumber]
+    )
 
     static let cleanupSettings = ContractSettings(names: NameSettings(), cmndCleanupProcedure: cleanup.code)
 

@@ -1,7 +1,8 @@
-@testable import DanCuContract
 import Foundation
 import PropertyBased
 import Testing
+
+@testable import DanCuContract
 
 @Suite struct JSONParserTests {
     /// Values written by Foundation's serializer (escaping as it escapes) parse to the same tree.
@@ -14,12 +15,16 @@ import Testing
 
     /// Every escape form, whitespace everywhere it may go, and numbers in every grammatical shape.
     @Test func escapesWhitespaceAndNumbers() throws {
-        let text = #" { "a\u0041\"\\\/\b\f\n\r\t" : [ -0 , 12.5e+3 , 0.25E-2 , 7e9 , true , false , null ] , "ệ\u1ec7\ud83d\ude00" : { } , "e" : [ ] } "#
+        let text =
+            #" { "a\u0041\"\\\/\b\f\n\r\t" : [ -0 , 12.5e+3 , 0.25E-2 , 7e9 , true , false , null ] , "ệ\u1ec7\ud83d\ude00" : { } , "e" : [ ] } "#
         guard case .success(.object(let object)) = JSONParser.parse(Array(text.utf8)) else {
             Issue.record("not parsed")
             return
         }
-        #expect(object["aA\"\\/\u{08}\u{0C}\n\r\t"] == .array([.number, .number, .number, .number, .bool(true), .bool(false), .null]))
+        #expect(
+            object["aA\"\\/\u{08}\u{0C}\n\r\t"]
+                == .array([.number, .number, .number, .number, .bool(true), .bool(false), .null])
+        )
         #expect(object["ệệ😀"] == .object(JSONObject()))
         #expect(object["e"] == .array([]))
         #expect(object.keys.count == 3)

@@ -1,6 +1,7 @@
-@testable import DanCuContract
 import Foundation
 import Testing
+
+@testable import DanCuContract
 
 @Suite struct OutcomeBuilderTests {
     static let completedAt = Fixture.receivedAt.addingTimeInterval(0.35)
@@ -56,7 +57,12 @@ import Testing
     }
 
     @Test func foundForVerifyIsVerifiedWithoutData() throws {
-        let outcome = try request(Fixture.verify).found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        let outcome = try request(Fixture.verify).found(
+            Self.record,
+            source: .populationDb,
+            attempts: 1,
+            completedAt: Self.completedAt
+        )
         #expect(outcome.status == .verified)
         #expect(outcome.citizen == nil)
     }
@@ -75,8 +81,13 @@ import Testing
         var recordWithoutEthnicity = Self.record
         recordWithoutEthnicity.ethnicity = nil
         let json = String(
-            decoding: withMissing.found(recordWithoutEthnicity, source: .cache, attempts: 0, completedAt: Self.completedAt)
-                .jsonBytes(),
+            decoding: withMissing.found(
+                recordWithoutEthnicity,
+                source: .cache,
+                attempts: 0,
+                completedAt: Self.completedAt
+            )
+            .jsonBytes(),
             as: UTF8.self
         )
         #expect(json.contains(#""citizen":{"ethnicity":null,"fullName":"TRẦN QUANG KHƯƠNG"}"#))
@@ -86,7 +97,12 @@ import Testing
         var someoneElse = Self.record
         someoneElse.idNumber = "089090009999"
         someoneElse.legacyIdNumber = nil
-        let outcome = try request(Fixture.lookup).found(someoneElse, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        let outcome = try request(Fixture.lookup).found(
+            someoneElse,
+            source: .populationDb,
+            attempts: 1,
+            completedAt: Self.completedAt
+        )
         #expect(outcome.status == .notFound)
         #expect(outcome.citizen == nil)
         #expect(outcome.message.hasPrefix("[CSDLQGDC] Tra cứu thông tin trong CSDLQG về Dân cư thất bại."))
@@ -95,7 +111,9 @@ import Testing
     /// A verify that fills the form is `verified` with the fields it named; one of another citizen's record is
     /// `not_verified`.
     @Test func verifyThatFillsReleasesItsFields() throws {
-        let request = try request(Fixture.verify.merging(["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]]) { $1 })
+        let request = try request(
+            Fixture.verify.merging(["procedureCode": "1.001193", "fields": ["fullName", "ethnicity"]]) { $1 }
+        )
         let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
         #expect(outcome.status == .verified)
         #expect(outcome.citizen == ReleasedCitizen(Self.record, releasing: [.fullName, .ethnicity]))
@@ -107,10 +125,20 @@ import Testing
 
     /// Only the clean-up procedure learns the CCCD of a citizen looked up by CMND.
     @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
-        let rules = try Fixture.rules(procedures: [Fixture.birthRegistration, Fixture.cleanup], settings: Fixture.cleanupSettings)
-        for (procedure, cccd) in [(Fixture.birthRegistration.code, nil), (Fixture.cleanup.code, ReleasedCitizen.Value.text("089090001234"))] {
-            let value = Fixture.json(Fixture.lookup.merging(["procedureCode": procedure]) { $1 }, citizen: ["idNumber": "351234567"])
-            let request = try #require(rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).request)
+        let rules = try Fixture.rules(
+            procedures: [Fixture.birthRegistration, Fixture.cleanup],
+            settings: Fixture.cleanupSettings
+        )
+        for (procedure, cccd) in [
+            (Fixture.birthRegistration.code, nil), (Fixture.cleanup.code, ReleasedCitizen.Value.text("089090001234")),
+        ] {
+            let value = Fixture.json(
+                Fixture.lookup.merging(["procedureCode": procedure]) { $1 },
+                citizen: ["idNumber": "351234567"]
+            )
+            let request = try #require(
+                rules.decide(topic: Fixture.angiang, value: value, receivedAt: Fixture.receivedAt).request
+            )
             let outcome = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
             #expect(outcome.status == .found)
             #expect(outcome.citizen?[.idNumber] == cccd, "\(procedure)")
@@ -119,17 +147,26 @@ import Testing
 
     /// A link by the numbers alone answers with the numbers alone.
     @Test func linkByNumbersReleasesOnlyTheNumbers() throws {
-        let request = try request(try dictionary(Fixture.json(Fixture.link, citizen: ["fullName": nil, "dateOfBirth": nil])))
+        let request = try request(
+            try dictionary(Fixture.json(Fixture.link, citizen: ["fullName": nil, "dateOfBirth": nil]))
+        )
         let found = request.verified(matched: true, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
         #expect(found.status == .found)
-        #expect(found.citizen == ReleasedCitizen(values: [.idNumber: .text("089090001234"), .legacyIdNumber: .text("351234567")]))
+        #expect(
+            found.citizen
+                == ReleasedCitizen(values: [.idNumber: .text("089090001234"), .legacyIdNumber: .text("351234567")])
+        )
         let notFound = request.verified(matched: false, source: .cache, attempts: 0, completedAt: Self.completedAt)
         #expect(notFound.status == .notFound && notFound.citizen == nil)
     }
 
     /// A link releases what the portal sent: the year it gave, not the record's full date.
     @Test func linkReleasesNothingTheRequestDidNotCarry() throws {
-        let request = try request(try dictionary(Fixture.json(Fixture.link, citizen: ["dateOfBirth": "1990", "fullName": "trần quang khương"])))
+        let request = try request(
+            try dictionary(
+                Fixture.json(Fixture.link, citizen: ["dateOfBirth": "1990", "fullName": "trần quang khương"])
+            )
+        )
         #expect(request.citizen.dateOfBirth == .yearOnly(1990))
         let found = request.found(Self.record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
         #expect(found.citizen?[.dateOfBirth] == .text("1990"))
@@ -180,7 +217,12 @@ import Testing
     }
 
     @Test func outcomeJSONHasSortedKeysAndRFC3339Times() throws {
-        let outcome = try request(Fixture.verify).verified(matched: true, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+        let outcome = try request(Fixture.verify).verified(
+            matched: true,
+            source: .populationDb,
+            attempts: 1,
+            completedAt: Self.completedAt
+        )
         let json = String(decoding: outcome.jsonBytes(), as: UTF8.self)
         #expect(
             json
@@ -189,12 +231,23 @@ import Testing
     }
 
     @Test func validatedRequestJSONIsWhatValidatePrints() throws {
-        let decision = rules.decide(topic: Fixture.angiang, value: Fixture.json(Fixture.link), receivedAt: Fixture.receivedAt)
+        let decision = rules.decide(
+            topic: Fixture.angiang,
+            value: Fixture.json(Fixture.link),
+            receivedAt: Fixture.receivedAt
+        )
         let json = String(decoding: decision.jsonBytes(), as: UTF8.self)
-        #expect(json.hasPrefix(#"{"decision":"query","request":{"channel":"online","citizen":{"dateOfBirth":"20/04/1990","fullName":"TRẦN QUANG KHƯƠNG","idNumber":"089090001234"}"#))
+        #expect(
+            json.hasPrefix(
+                #"{"decision":"query","request":{"channel":"online","citizen":{"dateOfBirth":"20/04/1990","fullName":"TRẦN QUANG KHƯƠNG","idNumber":"089090001234"}"#
+            )
+        )
         #expect(json.contains(#""releasedFields":["fullName","idNumber","legacyIdNumber","dateOfBirth"]"#))
         let deadLetter = String(decoding: RequestDecision.deadLetter(.notJSON).jsonBytes(), as: UTF8.self)
-        #expect(deadLetter == #"{"decision":"deadLetter","reason":{"code":"not_json","message":"message is not a JSON object"}}"#)
+        #expect(
+            deadLetter
+                == #"{"decision":"deadLetter","reason":{"code":"not_json","message":"message is not a JSON object"}}"#
+        )
     }
 
     private func dictionary(_ bytes: [UInt8]) throws -> [String: Any] {

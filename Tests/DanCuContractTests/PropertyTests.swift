@@ -1,14 +1,16 @@
-@testable import DanCuContract
 import Foundation
 import PropertyBased
 import Scheduling
 import Testing
 
+@testable import DanCuContract
+
 /// Generators built from the pieces real requests are made of.
 enum Generate {
     /// Vietnamese letters precomposed and decomposed, ASCII, separators and characters a name may not hold.
     static let nameParts: [String] = [
-        "a", "ă", "â", "đ", "Đ", "\u{00D0}", "\u{2019}", "\u{02BC}", "\u{200B}", "\r\n", "oà", "o\u{0300}a", "ê", "ô", "ơ", "ư", "ệ", "ữ", "ằ", "ỷ", "e\u{0302}\u{0301}", "u\u{031B}",
+        "a", "ă", "â", "đ", "Đ", "\u{00D0}", "\u{2019}", "\u{02BC}", "\u{200B}", "\r\n", "oà", "o\u{0300}a", "ê", "ô",
+        "ơ", "ư", "ệ", "ữ", "ằ", "ỷ", "e\u{0302}\u{0301}", "u\u{031B}",
         "o\u{031B}\u{0323}", "A\u{0306}\u{0300}", "N", "g", "h", "y", "'", "-", " ", "  ", "\t", "\u{00A0}", "3", ".",
     ]
 
@@ -21,12 +23,18 @@ enum Generate {
         let year = Int.random(in: 1900...2023, using: &rng)
         guard Bool.random(using: &rng) else { return .yearOnly(year) }
         let month = Int.random(in: 1...12, using: &rng)
-        return .full(year: year, month: month, day: Int.random(in: 1...BirthDate.daysIn(month: month, year: year), using: &rng))
+        return .full(
+            year: year,
+            month: month,
+            day: Int.random(in: 1...BirthDate.daysIn(month: month, year: year), using: &rng)
+        )
     }
 
     /// Whole milliseconds: outcomes write milliseconds, so finer instants do not round-trip by design.
     static let instant = Generator<Date, Shrink.None<Date>> { rng in
-        Date(timeIntervalSince1970: Double(Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &rng)) / 1000)
+        Date(
+            timeIntervalSince1970: Double(Int64.random(in: -2_208_988_800_000...4_102_444_800_000, using: &rng)) / 1000
+        )
     }
 
     static let outcome = Generator<Outcome, Shrink.None<Outcome>> { rng in
@@ -44,7 +52,11 @@ enum Generate {
             citizen = ReleasedCitizen(values: values)
         }
         let errors = (0..<Int.random(in: 0...3, using: &rng)).map { index in
-            FieldProblem(field: "fields[\(index)]", code: .fieldNotAllowed, message: text.randomElement(using: &rng) ?? "")
+            FieldProblem(
+                field: "fields[\(index)]",
+                code: .fieldNotAllowed,
+                message: text.randomElement(using: &rng) ?? ""
+            )
         }
         return Outcome(
             requestId: "r-\(Int.random(in: 0...1_000_000, using: &rng))",
@@ -104,12 +116,14 @@ struct TypedSyllable: Sendable, CustomStringConvertible {
         case 1: text = text.prefix(1).uppercased() + text.dropFirst()
         default: break
         }
-        return spelling.decomposed ? text.decomposedStringWithCanonicalMapping : text.precomposedStringWithCanonicalMapping
+        return spelling.decomposed
+            ? text.decomposedStringWithCanonicalMapping : text.precomposedStringWithCanonicalMapping
     }
 
     /// Where each convention puts the tone, for the groups on which they differ; `nil` for the others.
     func expectedMarkedVowel(_ placement: TonePlacement) -> Int? {
-        guard final.isEmpty, [["o", "a"], ["o", "e"], ["u", "y"]].contains(vowels), !["qu", "gi"].contains(initial) else {
+        guard final.isEmpty, [["o", "a"], ["o", "e"], ["u", "y"]].contains(vowels), !["qu", "gi"].contains(initial)
+        else {
             return nil
         }
         return placement == .traditional ? 0 : 1
@@ -143,17 +157,17 @@ extension Generate {
     /// Good and bad values for every request key, so most generated requests break some rule.
     static var valuePool: [String: [Any]] {
         [
-        "portal": ["angiang", "haiduong", 7],
-        "type": ["verify", "lookup", "link", "check", NSNull()],
-        "channel": ["counter", "online", "batch", "fax"],
-        "procedureCode": ["1.001193", "2.002165", "1 001193", 1.5],
-        "fields": [["fullName"], ["religion", "shoeSize"], [], "fullName"],
-        "legacyIdNumber": ["351234567", "35123", true],
-        "officerId": ["cb.07", ""],
-        "deadline": ["2030-01-01T00:00:00Z", "2024-05-20T08:00:00+07:00", "soon"],
-        "fullName": ["Trần Quang Khương", "Trần 3", "", ["A"]],
-        "idNumber": ["089090001234", "089290001234", "351234567", "003090001234", 89_090_001_234],
-        "dateOfBirth": ["20/04/1990", "1990", "29/02/2001", "2099", "1990-04-20"],
+            "portal": ["angiang", "haiduong", 7],
+            "type": ["verify", "lookup", "link", "check", NSNull()],
+            "channel": ["counter", "online", "batch", "fax"],
+            "procedureCode": ["1.001193", "2.002165", "1 001193", 1.5],
+            "fields": [["fullName"], ["religion", "shoeSize"], [], "fullName"],
+            "legacyIdNumber": ["351234567", "35123", true],
+            "officerId": ["cb.07", ""],
+            "deadline": ["2030-01-01T00:00:00Z", "2024-05-20T08:00:00+07:00", "soon"],
+            "fullName": ["Trần Quang Khương", "Trần 3", "", ["A"]],
+            "idNumber": ["089090001234", "089290001234", "351234567", "003090001234", 89_090_001_234],
+            "dateOfBirth": ["20/04/1990", "1990", "29/02/2001", "2099", "1990-04-20"],
         ]
     }
 
@@ -187,9 +201,19 @@ extension Generate {
                 #expect((outcome.status == .forbidden) == forbidden)
             case .query(let request):
                 #expect(request.deadline > request.receivedAt)
-                if let name = request.citizen.fullName { #expect(FullName.normalize(name, tones: .traditional) == .success(name)) }
-                #expect(request.type != .link || Set(request.releasedFields).isSubset(of: [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth]))
-                #expect(request.procedureCode != nil || request.releasedFields.isEmpty || request.type == .link, "fields only under a procedure")
+                if let name = request.citizen.fullName {
+                    #expect(FullName.normalize(name, tones: .traditional) == .success(name))
+                }
+                #expect(
+                    request.type != .link
+                        || Set(request.releasedFields).isSubset(of: [
+                            .fullName, .idNumber, .legacyIdNumber, .dateOfBirth,
+                        ])
+                )
+                #expect(
+                    request.procedureCode != nil || request.releasedFields.isEmpty || request.type == .link,
+                    "fields only under a procedure"
+                )
             }
         }
     }
@@ -213,7 +237,11 @@ extension Generate {
     /// Every syllable, every tone, the mark typed on any of its vowels, NFC or NFD, any case: one request and
     /// one cache key under either convention, with the tone where that convention puts it.
     @Test func tonePlacementAndNormalFormDoNotChangeTheRequestNorTheCacheKey() async throws {
-        let cache = ResultCache(configuration: CacheConfiguration(), secret: Array("0123456789abcdef".utf8), clock: ContinuousClock())
+        let cache = ResultCache(
+            configuration: CacheConfiguration(),
+            secret: Array("0123456789abcdef".utf8),
+            clock: ContinuousClock()
+        )
         let conventions = try TonePlacement.allCases.map { placement in
             (placement, try Fixture.rules(settings: ContractSettings(names: NameSettings(tonePlacement: placement))))
         }

@@ -1,6 +1,7 @@
-@testable import DanCuContract
 import Foundation
 import Testing
+
+@testable import DanCuContract
 
 @Suite struct FullNameTests {
     @Test(arguments: [
@@ -82,12 +83,17 @@ import Testing
             for space in whitespace {
                 for pattern in [[space, scalar, space, space, scalar, space], [scalar, space, scalar, scalar]] {
                     let raw = String(String.UnicodeScalarView(pattern))
-                    #expect(FullName.collapsingWhitespace(raw) == raw.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+                    #expect(
+                        FullName.collapsingWhitespace(raw)
+                            == raw.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                    )
                 }
             }
         }
         let crlf = "A\r\nB \r\n"
-        #expect(FullName.collapsingWhitespace(crlf) == crlf.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+        #expect(
+            FullName.collapsingWhitespace(crlf) == crlf.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        )
     }
 
     @Test func oneHundredCharactersIsTheLimitAfterCollapsingSpaces() throws {

@@ -6,6 +6,7 @@ import Logging
 import Operations
 import PopulationDB
 import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -30,7 +31,10 @@ import FoundationNetworking
     }
 
     /// Starts a command and returns it with its standard output's lines as they come.
-    static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, AsyncStream<String>) {
+    static func start(
+        _ arguments: [String],
+        environment extra: [String: String] = [:]
+    ) throws -> (Process, AsyncStream<String>) {
         let process = process(gateway, arguments, environment: extra)
         let output = Pipe()
         process.standardOutput = output
@@ -43,7 +47,9 @@ import FoundationNetworking
                 continuation.finish()
                 return
             }
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") { continuation.yield(String(line)) }
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                continuation.yield(String(line))
+            }
         }
         try process.run()
         return (process, lines)
@@ -67,18 +73,25 @@ import FoundationNetworking
     }
 
     @Test func kcatAndTheKafkaLayerTalkThroughDevKafka() async throws {
-        let (process, lines) = try Self.start(["dev-kafka", "--brokers", "2", "--topic", "to-swift:2", "--topic", "to-kcat:2"])
+        let (process, lines) = try Self.start([
+            "dev-kafka", "--brokers", "2", "--topic", "to-swift:2", "--topic", "to-kcat:2",
+        ])
         var iterator = lines.makeAsyncIterator()
         let first = try #require(await iterator.next())
         #expect(first.hasPrefix("bootstrap: "))
         let bootstrap = String(first.dropFirst("bootstrap: ".count))
 
         // kcat produces, the Kafka layer consumes.
-        _ = try Self.kcat(["-b", bootstrap, "-P", "-t", "to-swift", "-k", "k1", "-H", "origin=kcat"], input: "from kcat\n")
+        _ = try Self.kcat(
+            ["-b", bootstrap, "-P", "-t", "to-swift", "-k", "k1", "-H", "origin=kcat"],
+            input: "from kcat\n"
+        )
         var logger = Logger(label: "cli-test")
         logger.logLevel = .error
         let consumer = try KafkaConsumer(
-            properties: ["bootstrap.servers": bootstrap, "group.id": "cli-\(UUID().uuidString)", "auto.offset.reset": "earliest"],
+            properties: [
+                "bootstrap.servers": bootstrap, "group.id": "cli-\(UUID().uuidString)", "auto.offset.reset": "earliest",
+            ],
             logger: logger
         )
         try consumer.subscribe(topics: ["to-swift"])
@@ -97,9 +110,18 @@ import FoundationNetworking
 
         // The Kafka layer produces, kcat consumes.
         let producer = try KafkaProducer(properties: ["bootstrap.servers": bootstrap], logger: logger)
-        _ = try await producer.send(KafkaRecord(topic: "to-kcat", key: Array("k2".utf8), value: Array("from swift".utf8), headers: [KafkaHeader(name: "origin", string: "swift")]))
+        _ = try await producer.send(
+            KafkaRecord(
+                topic: "to-kcat",
+                key: Array("k2".utf8),
+                value: Array("from swift".utf8),
+                headers: [KafkaHeader(name: "origin", string: "swift")]
+            )
+        )
         await producer.close(flushTimeout: .seconds(5))
-        let consumed = try Self.kcat(["-b", bootstrap, "-C", "-t", "to-kcat", "-o", "beginning", "-c", "1", "-f", "%k|%h|%s\n", "-q"])
+        let consumed = try Self.kcat([
+            "-b", bootstrap, "-C", "-t", "to-kcat", "-o", "beginning", "-c", "1", "-f", "%k|%h|%s\n", "-q",
+        ])
         #expect(consumed == "k2|origin=swift|from swift\n")
 
         process.terminate()
@@ -176,7 +198,11 @@ import FoundationNetworking
         #expect(lenient.status == 0, "\(lenient.output)\(lenient.errors)")
         // A lookup names its procedure: without one it is answered invalid_request, never sent on.
         #expect(lenient.output.contains("invalid_request"))
-        let strict = try await Self.runToEnd(Self.gateway, ["validate", "--strict", "--portal", "angiang"], input: refused)
+        let strict = try await Self.runToEnd(
+            Self.gateway,
+            ["validate", "--strict", "--portal", "angiang"],
+            input: refused
+        )
         #expect(strict.status == ExitStatus.checkFailed.rawValue)
         let notJSON = try await Self.runToEnd(Self.gateway, ["validate", "--portal", "angiang"], input: "{")
         #expect(notJSON.status == ExitStatus.checkFailed.rawValue)
@@ -220,14 +246,18 @@ import FoundationNetworking
         var logger = Logger(label: "cli-test")
         logger.logLevel = .error
         let consumer = try KafkaConsumer(
-            properties: ["bootstrap.servers": bootstrap, "group.id": "cli-\(UUID().uuidString)", "auto.offset.reset": "earliest"],
+            properties: [
+                "bootstrap.servers": bootstrap, "group.id": "cli-\(UUID().uuidString)", "auto.offset.reset": "earliest",
+            ],
             logger: logger
         )
         let (_, rules) = try GatewayConfiguration.load(path: GatewayTestBed.shippedConfiguration, environment: [:])
         try consumer.subscribe(topics: rules.portals.map(rules.outcomeTopic(for:)))
         var outcomes: [KafkaMessage] = []
         while outcomes.count < 20, clock.now < deadline {
-            for case .messages(let messages) in try await consumer.poll(timeout: .milliseconds(100)) { outcomes += messages }
+            for case .messages(let messages) in try await consumer.poll(timeout: .milliseconds(100)) {
+                outcomes += messages
+            }
         }
         await consumer.close()
         #expect(outcomes.count >= 20)
@@ -265,7 +295,8 @@ import FoundationNetworking
     @Test func theSimulatorProcessTakesItsSecretFromTheEnvironmentAndHoldsTimedOutRequests() async throws {
         let secret = "from-the-environment-\(UUID().uuidString)"
         let process = Self.process(
-            GatewayTestBed.executable("dancu-sim"), ["--port", "0", "--timeout-rate", "1", "--hang-limit", "60"],
+            GatewayTestBed.executable("dancu-sim"),
+            ["--port", "0", "--timeout-rate", "1", "--hang-limit", "60"],
             environment: ["DANCU_SIM_SECRET": secret]
         )
         let output = Pipe()
@@ -282,7 +313,12 @@ import FoundationNetworking
         let line = String(decoding: firstLine, as: UTF8.self)
         #expect(line.hasPrefix("listening: "))
         let base = line.dropFirst("listening: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
-        let query = PopulationQuery(requestId: "r", idNumber: "001099000001", fullName: "A", dateOfBirth: .yearOnly(1990))
+        let query = PopulationQuery(
+            requestId: "r",
+            idNumber: "001099000001",
+            fullName: "A",
+            dateOfBirth: .yearOnly(1990)
+        )
 
         func verify(signedWith secret: String) async -> PopulationDBError.Code? {
             var configuration = PopulationDBConfiguration()
@@ -291,7 +327,11 @@ import FoundationNetworking
             configuration.secret = Secret(secret)
             configuration.requestTimeout = .seconds(2)
             do {
-                let client = try PopulationDBClient(configuration: configuration, url: base + "/dancu/ws", logger: Logger(label: "sim-test"))
+                let client = try PopulationDBClient(
+                    configuration: configuration,
+                    url: base + "/dancu/ws",
+                    logger: Logger(label: "sim-test")
+                )
                 defer { Task { try? await client.shutdown() } }
                 _ = try await client.verify(query)
                 return nil
@@ -301,7 +341,10 @@ import FoundationNetworking
                 return .invalidConfiguration
             }
         }
-        #expect(await verify(signedWith: "dancu-sim-secret") == .unauthorized, "the default secret is not the one in force")
+        #expect(
+            await verify(signedWith: "dancu-sim-secret") == .unauthorized,
+            "the default secret is not the one in force"
+        )
         #expect(await verify(signedWith: secret) == .timedOut, "accepted, then held past the client's timeout")
         process.terminate()
         process.waitUntilExit()

@@ -6,8 +6,8 @@ import Kafka
 import Logging
 import Operations
 import PopulationSimulator
-import SyntheticPopulation
 import Synchronization
+import SyntheticPopulation
 import Testing
 
 /// An embedded Kafka cluster and a population-database simulator owned by one test, with the shipped
@@ -33,7 +33,11 @@ struct GatewayTestBed: Sendable {
         cluster = try EmbeddedKafkaCluster(brokers: 3, logger: logger)
         simulator = PopulationSimulator(
             configuration: SimulatorConfiguration(
-                citizens: citizens, seed: 11, secret: Self.secret, latencyMs: latencyMs, latencyP99Ms: latencyMs * 4,
+                citizens: citizens,
+                seed: 11,
+                secret: Self.secret,
+                latencyMs: latencyMs,
+                latencyP99Ms: latencyMs * 4,
                 hangLimit: .seconds(2)
             ),
             logger: logger
@@ -53,7 +57,8 @@ struct GatewayTestBed: Sendable {
     /// An executable of this build: from `GATEWAY_BIN_PATH` (scripts/test sets it from `swift build
     /// --show-bin-path`), else from the folder of this test runner, which SwiftPM builds beside them.
     static func executable(_ name: String) -> String {
-        let folder = ProcessInfo.processInfo.environment["GATEWAY_BIN_PATH"].map { URL(filePath: $0) }
+        let folder =
+            ProcessInfo.processInfo.environment["GATEWAY_BIN_PATH"].map { URL(filePath: $0) }
             ?? URL(filePath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
         return folder.appending(path: name).path
     }
@@ -83,11 +88,17 @@ struct GatewayTestBed: Sendable {
     }
 
     /// Runs the gateway in this process while `body` runs; returns when it has shut down.
-    func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable () async throws -> Void) async throws {
-        let (configuration, rules) = try GatewayConfiguration.load(path: Self.shippedConfiguration, environment: environment(extra))
+    func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable () async throws -> Void) async throws
+    {
+        let (configuration, rules) = try GatewayConfiguration.load(
+            path: Self.shippedConfiguration,
+            environment: environment(extra)
+        )
         let runtime = GatewayRuntime(configuration: configuration, rules: rules, logger: logger)
         try await runtime.run(
-            connections: .configured(configuration), handlesSignals: false, announce: { _ in },
+            connections: .configured(configuration),
+            handlesSignals: false,
+            announce: { _ in },
             whileRunning: { _, _ in try await body() }
         )
     }
@@ -95,7 +106,9 @@ struct GatewayTestBed: Sendable {
     func producer() throws -> KafkaProducer {
         // Large enough for the 1 MiB malformed message the tests send.
         try KafkaProducer(
-            properties: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "1", "message.max.bytes": "2000000"],
+            properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "linger.ms": "1", "message.max.bytes": "2000000",
+            ],
             logger: logger
         )
     }
@@ -104,7 +117,10 @@ struct GatewayTestBed: Sendable {
     func publish(_ requests: [TestRequest], with producer: KafkaProducer) async throws {
         let records = requests.map { request in
             KafkaRecord(
-                topic: "dancu.requests.\(request.portal)", key: Array(request.key.utf8), value: request.bytes, headers: request.headers,
+                topic: "dancu.requests.\(request.portal)",
+                key: Array(request.key.utf8),
+                value: request.bytes,
+                headers: request.headers,
                 partition: request.partition
             )
         }
@@ -115,11 +131,16 @@ struct GatewayTestBed: Sendable {
     func auditRecords() async throws -> [AuditRecord] {
         let topic = AuditConfiguration().topic
         let consumer = try KafkaConsumer(
-            properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "audit-\(UUID().uuidString)", "fetch.wait.max.ms": "10"],
+            properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "group.id": "audit-\(UUID().uuidString)",
+                "fetch.wait.max.ms": "10",
+            ],
             logger: logger
         )
         let partitionCount = try await consumer.partitionCounts(of: [topic])[topic] ?? 0
-        let ends = try await consumer.endOffsets(of: (0..<partitionCount).map { TopicPartition(topic: topic, partition: Int32($0)) })
+        let ends = try await consumer.endOffsets(
+            of: (0..<partitionCount).map { TopicPartition(topic: topic, partition: Int32($0)) }
+        )
         try consumer.assign(Dictionary(uniqueKeysWithValues: ends.keys.map { ($0, Int64(0)) }))
         var records: [AuditRecord] = []
         while records.count < ends.values.reduce(0, +) {
@@ -165,17 +186,37 @@ struct TestRequest: Sendable {
         return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
     }
 
-    static func verify(_ portal: String, _ id: String, name: String, idNumber: String, dateOfBirth: String, channel: String = "online") -> TestRequest {
+    static func verify(
+        _ portal: String,
+        _ id: String,
+        name: String,
+        idNumber: String,
+        dateOfBirth: String,
+        channel: String = "online"
+    ) -> TestRequest {
         TestRequest(
-            portal: portal, requestId: id,
-            json: ["type": "verify", "channel": channel, "citizen": ["fullName": name, "idNumber": idNumber, "dateOfBirth": dateOfBirth]]
+            portal: portal,
+            requestId: id,
+            json: [
+                "type": "verify", "channel": channel,
+                "citizen": ["fullName": name, "idNumber": idNumber, "dateOfBirth": dateOfBirth],
+            ]
         )
     }
 
-    static func lookup(_ portal: String, _ id: String, citizen: CitizenRecord, procedure: String, fields: [String]? = nil) -> TestRequest {
+    static func lookup(
+        _ portal: String,
+        _ id: String,
+        citizen: CitizenRecord,
+        procedure: String,
+        fields: [String]? = nil
+    ) -> TestRequest {
         var json: [String: any Sendable] = [
             "type": "lookup", "procedureCode": procedure,
-            "citizen": ["fullName": citizen.fullName, "idNumber": citizen.idNumber, "dateOfBirth": citizen.dateOfBirth.displayText],
+            "citizen": [
+                "fullName": citizen.fullName, "idNumber": citizen.idNumber,
+                "dateOfBirth": citizen.dateOfBirth.displayText,
+            ],
         ]
         if let fields { json["fields"] = fields }
         return TestRequest(portal: portal, requestId: id, json: json)
@@ -183,10 +224,14 @@ struct TestRequest: Sendable {
 
     static func link(_ portal: String, _ id: String, citizen: CitizenRecord, legacyIdNumber: String) -> TestRequest {
         TestRequest(
-            portal: portal, requestId: id,
+            portal: portal,
+            requestId: id,
             json: [
                 "type": "link", "legacyIdNumber": legacyIdNumber, "channel": "batch",
-                "citizen": ["fullName": citizen.fullName, "idNumber": citizen.idNumber, "dateOfBirth": citizen.dateOfBirth.displayText],
+                "citizen": [
+                    "fullName": citizen.fullName, "idNumber": citizen.idNumber,
+                    "dateOfBirth": citizen.dateOfBirth.displayText,
+                ],
             ]
         )
     }

@@ -18,27 +18,101 @@ import Testing
         // The century digit says 1900s, the date says 2005: no citizen can match.
         let contradiction = "0010" + "05" + "123456"
         var requests: [(TestRequest, OutcomeStatus?)] = [
-            (.verify("hoabinh", "v-ok", name: someone.fullName.lowercased(), idNumber: someone.idNumber, dateOfBirth: someone.dateOfBirth.displayText, channel: "counter"), .verified),
-            (.verify("haiduong", "v-wrong-name", name: other.fullName + " A", idNumber: other.idNumber, dateOfBirth: other.dateOfBirth.displayText), .notVerified),
-            (.verify("hoabinh", "v-unknown", name: someone.fullName, idNumber: unknownId, dateOfBirth: someone.dateOfBirth.displayText), .notVerified),
-            (.verify("hoabinh", "v-contradiction", name: "TRẦN VĂN AN", idNumber: contradiction, dateOfBirth: "01/01/2005"), .notVerified),
+            (
+                .verify(
+                    "hoabinh",
+                    "v-ok",
+                    name: someone.fullName.lowercased(),
+                    idNumber: someone.idNumber,
+                    dateOfBirth: someone.dateOfBirth.displayText,
+                    channel: "counter"
+                ), .verified
+            ),
+            (
+                .verify(
+                    "haiduong",
+                    "v-wrong-name",
+                    name: other.fullName + " A",
+                    idNumber: other.idNumber,
+                    dateOfBirth: other.dateOfBirth.displayText
+                ), .notVerified
+            ),
+            (
+                .verify(
+                    "hoabinh",
+                    "v-unknown",
+                    name: someone.fullName,
+                    idNumber: unknownId,
+                    dateOfBirth: someone.dateOfBirth.displayText
+                ), .notVerified
+            ),
+            (
+                .verify(
+                    "hoabinh",
+                    "v-contradiction",
+                    name: "TRẦN VĂN AN",
+                    idNumber: contradiction,
+                    dateOfBirth: "01/01/2005"
+                ), .notVerified
+            ),
             (.lookup("angiang", "l-ok", citizen: someone, procedure: "1.000894"), .found),
-            (.lookup("angiang", "l-forbidden", citizen: someone, procedure: "1.000656", fields: ["religion"]), .forbidden),
-            (.lookup("haiduong", "l-missing", citizen: CitizenRecord(fullName: someone.fullName, idNumber: unknownId, dateOfBirth: someone.dateOfBirth), procedure: "1.000894"), .notFound),
+            (
+                .lookup("angiang", "l-forbidden", citizen: someone, procedure: "1.000656", fields: ["religion"]),
+                .forbidden
+            ),
+            (
+                .lookup(
+                    "haiduong",
+                    "l-missing",
+                    citizen: CitizenRecord(
+                        fullName: someone.fullName,
+                        idNumber: unknownId,
+                        dateOfBirth: someone.dateOfBirth
+                    ),
+                    procedure: "1.000894"
+                ), .notFound
+            ),
             (.link("angiang", "k-ok", citizen: holder, legacyIdNumber: holder.legacyIdNumber ?? ""), .found),
             (.link("angiang", "k-other-cmnd", citizen: holder, legacyIdNumber: "123456789"), .notFound),
-            (.link("haiduong", "k-not-allowed", citizen: holder, legacyIdNumber: holder.legacyIdNumber ?? ""), .forbidden),
-            (.verify("hoabinh", "v-bad-date", name: someone.fullName, idNumber: someone.idNumber, dateOfBirth: "31/02/1990"), .invalidRequest),
-            (TestRequest(portal: "haiduong", requestId: "v-late", json: [
-                "type": "verify", "deadline": "2020-01-01T00:00:00Z",
-                "citizen": ["fullName": someone.fullName, "idNumber": someone.idNumber, "dateOfBirth": someone.dateOfBirth.displayText],
-            ]), .expired),
+            (
+                .link("haiduong", "k-not-allowed", citizen: holder, legacyIdNumber: holder.legacyIdNumber ?? ""),
+                .forbidden
+            ),
+            (
+                .verify(
+                    "hoabinh",
+                    "v-bad-date",
+                    name: someone.fullName,
+                    idNumber: someone.idNumber,
+                    dateOfBirth: "31/02/1990"
+                ), .invalidRequest
+            ),
+            (
+                TestRequest(
+                    portal: "haiduong",
+                    requestId: "v-late",
+                    json: [
+                        "type": "verify", "deadline": "2020-01-01T00:00:00Z",
+                        "citizen": [
+                            "fullName": someone.fullName, "idNumber": someone.idNumber,
+                            "dateOfBirth": someone.dateOfBirth.displayText,
+                        ],
+                    ]
+                ), .expired
+            ),
         ]
-        requests[0].0.headers = [KafkaHeader(name: "traceparent", string: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")]
+        requests[0].0.headers = [
+            KafkaHeader(name: "traceparent", string: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        ]
         let unanswerable: [TestRequest] = [
             TestRequest(portal: "angiang", requestId: "bin-1", json: [:], rawBytes: [0xff, 0xfe, 0x00, 0x81]),
             TestRequest(portal: "angiang", requestId: "text-1", json: [:], rawBytes: Array("not json".utf8)),
-            TestRequest(portal: "hoabinh", requestId: "huge-1", json: [:], rawBytes: Array(repeating: UInt8(ascii: "a"), count: 1 << 20)),
+            TestRequest(
+                portal: "hoabinh",
+                requestId: "huge-1",
+                json: [:],
+                rawBytes: Array(repeating: UInt8(ascii: "a"), count: 1 << 20)
+            ),
             TestRequest(portal: "hoabinh", requestId: "no-id", json: [:], rawBytes: Array(#"{"type":"verify"}"#.utf8)),
             TestRequest(portal: "quangninh", requestId: "unknown-portal", json: ["type": "verify"]),
         ]
@@ -51,8 +125,21 @@ import Testing
         try await bed.withGateway {
             try await bed.publish(toPublish, with: producer)
             // Served after the bad messages: the gateway is still answering.
-            try await bed.publish([.verify("hoabinh", "v-after", name: someone.fullName, idNumber: someone.idNumber, dateOfBirth: someone.dateOfBirth.displayText)], with: producer)
-            try await collector.collect { $0.outcomes.count >= expectedOutcomes && $0.deadLetters.count >= unanswerable.count }
+            try await bed.publish(
+                [
+                    .verify(
+                        "hoabinh",
+                        "v-after",
+                        name: someone.fullName,
+                        idNumber: someone.idNumber,
+                        dateOfBirth: someone.dateOfBirth.displayText
+                    )
+                ],
+                with: producer
+            )
+            try await collector.collect {
+                $0.outcomes.count >= expectedOutcomes && $0.deadLetters.count >= unanswerable.count
+            }
         }
         let collected = try await collector.collect { _ in true }
         await collector.close()
@@ -69,7 +156,10 @@ import Testing
         }
         #expect(collected.outcomes(for: "v-after").first?.outcome.status == .verified)
         let traced = collected.outcomes(for: "v-ok").first
-        #expect(traced?.headers.first(named: "traceparent")?.stringValue == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        #expect(
+            traced?.headers.first(named: "traceparent")?.stringValue
+                == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        )
         #expect(traced?.outcome.message.hasPrefix("[CSDLQGDC] Xác thực với CSDLQG về Dân cư thành công.") == true)
 
         // A found lookup releases exactly the procedure's fields, with the record's values.
@@ -77,7 +167,10 @@ import Testing
         let marriage = try #require(bed.rules.procedure(forCode: "1.000894"))
         #expect(Set(found.values.keys) == Set(marriage.fields))
         #expect(found == ReleasedCitizen(someone, releasing: marriage.fields))
-        #expect(collected.outcomes(for: "k-ok").first?.outcome.citizen?[.legacyIdNumber] == .text(holder.legacyIdNumber ?? ""))
+        #expect(
+            collected.outcomes(for: "k-ok").first?.outcome.citizen?[.legacyIdNumber]
+                == .text(holder.legacyIdNumber ?? "")
+        )
         #expect(collected.outcomes(for: "v-contradiction").first?.outcome.source == .gateway)
         #expect(collected.outcomes(for: "v-late").first?.outcome.attempts == 0)
 
@@ -85,11 +178,15 @@ import Testing
         #expect(collected.deadLetters.count == unanswerable.count)
         for letter in collected.deadLetters {
             #expect(letter.headers.first(named: "dancu-error")?.stringValue?.isEmpty == false)
-            #expect(letter.headers.first(named: "dancu-source-topic")?.stringValue?.hasPrefix("dancu.requests.") == true)
+            #expect(
+                letter.headers.first(named: "dancu-source-topic")?.stringValue?.hasPrefix("dancu.requests.") == true
+            )
             #expect(letter.headers.first(named: "dancu-source-partition") != nil)
             #expect(letter.headers.first(named: "dancu-source-offset") != nil)
         }
-        let sources = Set(collected.deadLetters.compactMap { $0.headers.first(named: "dancu-source-topic")?.stringValue })
+        let sources = Set(
+            collected.deadLetters.compactMap { $0.headers.first(named: "dancu-source-topic")?.stringValue }
+        )
         #expect(sources.contains("dancu.requests.quangninh"))
         #expect(collected.deadLetters.contains { $0.value == [0xff, 0xfe, 0x00, 0x81] })
         // No outcome was ever written to a topic other than the asking portal's.
@@ -107,8 +204,11 @@ import Testing
         let hits = (0..<10).flatMap { index in
             [
                 TestRequest.verify(
-                    ["hoabinh", "haiduong", "angiang"][index % 3], "hit-v-\(index)", name: citizen.fullName.lowercased(),
-                    idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText
+                    ["hoabinh", "haiduong", "angiang"][index % 3],
+                    "hit-v-\(index)",
+                    name: citizen.fullName.lowercased(),
+                    idNumber: citizen.idNumber,
+                    dateOfBirth: citizen.dateOfBirth.displayText
                 ),
                 TestRequest.lookup("angiang", "hit-l-\(index)", citizen: citizen, procedure: "1.000894"),
             ]
@@ -157,7 +257,13 @@ import Testing
         try bed.simulator.setFaults(faults)
         let citizens = (0..<60).map { bed.population.citizen(at: $0 * 101) }
         let requests = citizens.enumerated().map { index, citizen in
-            TestRequest.verify(["angiang", "haiduong", "hoabinh"][index % 3], "flaky-\(index)", name: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText)
+            TestRequest.verify(
+                ["angiang", "haiduong", "hoabinh"][index % 3],
+                "flaky-\(index)",
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText
+            )
         }
         let collector = try bed.outcomeCollector()
         let producer = try bed.producer()
@@ -184,17 +290,33 @@ import Testing
         try bed.simulator.setFaults(faults)
         let citizen = bed.population.citizen(at: 3)
         // Their deadline is set when they are published, so that waiting for the first batch cannot expire them.
-        @Sendable func inTime(deadline: String) -> [TestRequest] { (0..<10).map { index in
-            TestRequest(portal: "hoabinh", requestId: "outage-\(index)", json: [
-                "type": "verify", "channel": "counter", "deadline": deadline,
-                "citizen": ["fullName": citizen.fullName, "idNumber": citizen.idNumber, "dateOfBirth": citizen.dateOfBirth.displayText],
-            ])
-        } }
+        @Sendable func inTime(deadline: String) -> [TestRequest] {
+            (0..<10).map { index in
+                TestRequest(
+                    portal: "hoabinh",
+                    requestId: "outage-\(index)",
+                    json: [
+                        "type": "verify", "channel": "counter", "deadline": deadline,
+                        "citizen": [
+                            "fullName": citizen.fullName, "idNumber": citizen.idNumber,
+                            "dateOfBirth": citizen.dateOfBirth.displayText,
+                        ],
+                    ]
+                )
+            }
+        }
         let alreadyExpired = (0..<10).map { index in
-            TestRequest(portal: "haiduong", requestId: "stale-\(index)", json: [
-                "type": "verify", "deadline": "2021-06-01T00:00:00Z",
-                "citizen": ["fullName": citizen.fullName, "idNumber": citizen.idNumber, "dateOfBirth": citizen.dateOfBirth.displayText],
-            ])
+            TestRequest(
+                portal: "haiduong",
+                requestId: "stale-\(index)",
+                json: [
+                    "type": "verify", "deadline": "2021-06-01T00:00:00Z",
+                    "citizen": [
+                        "fullName": citizen.fullName, "idNumber": citizen.idNumber,
+                        "dateOfBirth": citizen.dateOfBirth.displayText,
+                    ],
+                ]
+            )
         }
         let collector = try bed.outcomeCollector()
         let producer = try bed.producer()
@@ -211,7 +333,11 @@ import Testing
         await collector.close()
         #expect(collected.answeredRequestIds == Set((inTime(deadline: "") + alreadyExpired).map(\.requestId)))
         #expect(collected.outcomes.allSatisfy { $0.outcome.status == .expired })
-        #expect(collected.outcomes.filter { $0.outcome.requestId.hasPrefix("stale-") }.allSatisfy { $0.outcome.attempts == 0 })
+        #expect(
+            collected.outcomes.filter { $0.outcome.requestId.hasPrefix("stale-") }.allSatisfy {
+                $0.outcome.attempts == 0
+            }
+        )
         // Requests still in time did try (and retry) against the outage until their deadline.
         #expect(collected.outcomes.contains { $0.outcome.requestId.hasPrefix("outage-") && $0.outcome.attempts >= 2 })
         // Every call the simulator saw belongs to a request that was still in time.

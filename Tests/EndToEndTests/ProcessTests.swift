@@ -25,7 +25,9 @@ import FoundationNetworking
             process.arguments = ["run"]
             process.currentDirectoryURL = GatewayTestBed.repositoryRoot
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }
-            environment.merge(bed.environment(["DANCU_KAFKA_GROUP_ID": group, "DANCU_LOG_LEVEL": "warning"].merging(extra) { $1 })) { $1 }
+            environment.merge(
+                bed.environment(["DANCU_KAFKA_GROUP_ID": group, "DANCU_LOG_LEVEL": "warning"].merging(extra) { $1 })
+            ) { $1 }
             process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             if let log {
@@ -64,7 +66,13 @@ import FoundationNetworking
     static func requests(_ bed: GatewayTestBed, count: Int, prefix: String) -> [TestRequest] {
         (0..<count).map { index in
             let citizen = bed.population.citizen(at: index * 37 % bed.population.size)
-            return .verify(["angiang", "haiduong", "hoabinh"][index % 3], "\(prefix)-\(index)", name: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText)
+            return .verify(
+                ["angiang", "haiduong", "hoabinh"][index % 3],
+                "\(prefix)-\(index)",
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText
+            )
         }
     }
 
@@ -82,12 +90,18 @@ import FoundationNetworking
             await gateway.kill()
         }
         let last = try GatewayProcess(bed: bed, group: group)
-        let collected = try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= requests.count }
+        let collected = try await collector.collect(limit: .seconds(90)) {
+            $0.answeredRequestIds.count >= requests.count
+        }
         // Graceful stops are the SIGTERM test's subject; this one may end before its signal handlers are set.
         _ = await last.terminate()
         await collector.close()
         #expect(collected.answeredRequestIds == Set(requests.map(\.requestId)))
-        #expect(collected.outcomes.allSatisfy { $0.outcome.status == .verified && $0.topic == "dancu.outcomes.\($0.outcome.portal)" })
+        #expect(
+            collected.outcomes.allSatisfy {
+                $0.outcome.status == .verified && $0.topic == "dancu.outcomes.\($0.outcome.portal)"
+            }
+        )
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
     }
@@ -107,12 +121,17 @@ import FoundationNetworking
         let partitions = bed.rules.portals.flatMap { portal in
             (0..<4).map { TopicPartition(topic: bed.rules.requestTopic(for: portal), partition: Int32($0)) }
         }
-        let inspector = try KafkaConsumer(properties: ["bootstrap.servers": bed.cluster.bootstrapServers, "group.id": group], logger: bed.logger)
+        let inspector = try KafkaConsumer(
+            properties: ["bootstrap.servers": bed.cluster.bootstrapServers, "group.id": group],
+            logger: bed.logger
+        )
         let committed = try await inspector.committed(partitions)
         await inspector.close()
         let committedCount = Int(committed.values.reduce(0, +))
         #expect(committedCount > 0)
-        let afterStop = try await collector.collect(limit: .seconds(30)) { $0.answeredRequestIds.count >= committedCount }
+        let afterStop = try await collector.collect(limit: .seconds(30)) {
+            $0.answeredRequestIds.count >= committedCount
+        }
         #expect(afterStop.answeredRequestIds.count >= committedCount)
 
         // The next run answers the rest and nothing twice. One sentinel per partition, published after the
@@ -121,19 +140,26 @@ import FoundationNetworking
         let sentinels = partitions.enumerated().map { index, partition in
             let citizen = bed.population.citizen(at: 9_000 + index)
             var request = TestRequest.verify(
-                String(partition.topic.dropFirst("dancu.requests.".count)), "sentinel-\(index)",
-                name: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText
+                String(partition.topic.dropFirst("dancu.requests.".count)),
+                "sentinel-\(index)",
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText
             )
             request.partition = partition.partition
             return request
         }
         try await bed.publish(sentinels, with: producer)
         let everything = Set((requests + sentinels).map(\.requestId))
-        let collected = try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.isSuperset(of: everything) }
+        let collected = try await collector.collect(limit: .seconds(90)) {
+            $0.answeredRequestIds.isSuperset(of: everything)
+        }
         #expect(await next.terminate() == 0)
         await collector.close()
         #expect(collected.answeredRequestIds == everything)
-        let answeredTwice = Dictionary(grouping: collected.outcomes, by: \.outcome.requestId).filter { $0.value.count > 1 }
+        let answeredTwice = Dictionary(grouping: collected.outcomes, by: \.outcome.requestId).filter {
+            $0.value.count > 1
+        }
         #expect(answeredTwice.isEmpty, "redelivered after a graceful stop: \(answeredTwice.keys.sorted().prefix(5))")
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
@@ -151,7 +177,9 @@ import FoundationNetworking
         try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= 150 }
         await first.kill()
         try await bed.publish(Array(requests.suffix(150)), with: producer)
-        let collected = try await collector.collect(limit: .seconds(120)) { $0.answeredRequestIds.count >= requests.count }
+        let collected = try await collector.collect(limit: .seconds(120)) {
+            $0.answeredRequestIds.count >= requests.count
+        }
         #expect(await second.terminate() == 0)
         await collector.close()
         #expect(collected.answeredRequestIds == Set(requests.map(\.requestId)))
@@ -172,13 +200,37 @@ import FoundationNetworking
         var requests: [TestRequest] = []
         for (index, citizen) in citizens.enumerated() {
             let date = citizen.dateOfBirth.displayText
-            requests.append(.verify("hoabinh", "pv-\(index)", name: citizen.fullName.lowercased(), idNumber: citizen.idNumber, dateOfBirth: date))
-            requests.append(.verify("haiduong", "pw-\(index)", name: citizen.fullName + " A", idNumber: citizen.idNumber, dateOfBirth: date))
+            requests.append(
+                .verify(
+                    "hoabinh",
+                    "pv-\(index)",
+                    name: citizen.fullName.lowercased(),
+                    idNumber: citizen.idNumber,
+                    dateOfBirth: date
+                )
+            )
+            requests.append(
+                .verify(
+                    "haiduong",
+                    "pw-\(index)",
+                    name: citizen.fullName + " A",
+                    idNumber: citizen.idNumber,
+                    dateOfBirth: date
+                )
+            )
             requests.append(.lookup("angiang", "pl-\(index)", citizen: citizen, procedure: "2.000488"))
             if let legacy = citizen.legacyIdNumber {
                 requests.append(.link("angiang", "pk-\(index)", citizen: citizen, legacyIdNumber: legacy))
             }
-            requests.append(.verify("hoabinh", "pi-\(index)", name: citizen.fullName + "9", idNumber: citizen.idNumber, dateOfBirth: "31/02/" + date.suffix(4)))
+            requests.append(
+                .verify(
+                    "hoabinh",
+                    "pi-\(index)",
+                    name: citizen.fullName + "9",
+                    idNumber: citizen.idNumber,
+                    dateOfBirth: "31/02/" + date.suffix(4)
+                )
+            )
         }
         let secrets = [
             "DANCU_AUDIT_SECRET": "audit-secret-0123456789abcdef0123456789",
@@ -189,13 +241,20 @@ import FoundationNetworking
         let collector = try bed.outcomeCollector()
         let producer = try bed.producer()
         let gateway = try GatewayProcess(
-            bed: bed, group: "privacy-\(UUID().uuidString)", extra: secrets.merging(["DANCU_LOG_LEVEL": "trace"]) { $1 }, log: log
+            bed: bed,
+            group: "privacy-\(UUID().uuidString)",
+            extra: secrets.merging(["DANCU_LOG_LEVEL": "trace"]) { $1 },
+            log: log
         )
         try await bed.publish(requests, with: producer)
-        let collected = try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= requests.count }
+        let collected = try await collector.collect(limit: .seconds(90)) {
+            $0.answeredRequestIds.count >= requests.count
+        }
         let adminURL = try String(contentsOf: log, encoding: .utf8)
             .firstMatch(of: /url=(http:\/\/127\.0\.0\.1:[0-9]+\/)(\s|$)/).map { String($0.1) }
-        let status = try await URLSession.shared.data(from: try #require(adminURL.flatMap(URL.init(string:))).appending(path: "status")).0
+        let status = try await URLSession.shared.data(
+            from: try #require(adminURL.flatMap(URL.init(string:))).appending(path: "status")
+        ).0
         #expect(await gateway.terminate() == 0)
         await collector.close()
         await producer.close(flushTimeout: .seconds(5))
@@ -218,8 +277,13 @@ import FoundationNetworking
             }
         }
         let leaks = personal.filter { logged.contains($0) }
-        #expect(leaks.isEmpty, "\(leaks.count) personal values in the log, e.g. \(leaks.first.map { String($0.prefix(3)) + "…" } ?? "")")
-        let outcomes = try collected.outcomes.map { String(decoding: try JSONEncoder().encode($0.outcome), as: UTF8.self) }
+        #expect(
+            leaks.isEmpty,
+            "\(leaks.count) personal values in the log, e.g. \(leaks.first.map { String($0.prefix(3)) + "…" } ?? "")"
+        )
+        let outcomes = try collected.outcomes.map {
+            String(decoding: try JSONEncoder().encode($0.outcome), as: UTF8.self)
+        }
         for secret in Array(secrets.values) + [GatewayTestBed.secret] {
             #expect(!logged.contains(secret))
             #expect(!String(decoding: status, as: UTF8.self).contains(secret))
@@ -249,13 +313,18 @@ import FoundationNetworking
         ]
         let gateways = try (0..<instances).map { _ in try GatewayProcess(bed: bed, group: group, extra: settings) }
         try await bed.publish(requests, with: producer)
-        let collected = try await collector.collect(limit: .seconds(150)) { $0.answeredRequestIds.count >= requests.count }
+        let collected = try await collector.collect(limit: .seconds(150)) {
+            $0.answeredRequestIds.count >= requests.count
+        }
         for gateway in gateways { _ = await gateway.terminate() }
         await collector.close()
         #expect(collected.answeredRequestIds == Set(requests.map(\.requestId)))
         let stats = bed.simulator.stats()
         #expect(stats.totalRequests >= requests.count)
-        #expect(stats.maxRps1s <= quota, "the simulator saw \(stats.maxRps1s) calls in one second; the quota is \(quota)")
+        #expect(
+            stats.maxRps1s <= quota,
+            "the simulator saw \(stats.maxRps1s) calls in one second; the quota is \(quota)"
+        )
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
     }

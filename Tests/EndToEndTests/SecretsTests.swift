@@ -30,9 +30,12 @@ import Testing
 
     @Test func scramOverTLSReachesLibrdkafkaUnderItsOwnNames() async throws {
         let (configuration, _) = try GatewayConfiguration.load(
-            path: GatewayTestBed.shippedConfiguration, environment: Self.scramEnvironment()
+            path: GatewayTestBed.shippedConfiguration,
+            environment: Self.scramEnvironment()
         )
-        let properties = configuration.kafka.consumerClientProperties(bootstrapServers: configuration.kafka.bootstrapServers)
+        let properties = configuration.kafka.consumerClientProperties(
+            bootstrapServers: configuration.kafka.bootstrapServers
+        )
         #expect(properties["security.protocol"] == "sasl_ssl")
         #expect(properties["sasl.mechanism"] == "SCRAM-SHA-512")
         #expect(properties["sasl.username"] == "dancu-gateway-angiang")
@@ -56,7 +59,11 @@ import Testing
         environment["DANCU_KAFKA_SASL_OAUTH_CLIENT_ID"] = "dancu-gateway"
         environment["DANCU_KAFKA_SASL_OAUTH_CLIENT_SECRET"] = "oauth-secret-c0ffee"
         let yaml = try String(contentsOfFile: GatewayTestBed.shippedConfiguration, encoding: .utf8)
-        let configuration = try ConfigurationLoader.load(GatewayConfiguration.self, yaml: yaml, environment: environment)
+        let configuration = try ConfigurationLoader.load(
+            GatewayConfiguration.self,
+            yaml: yaml,
+            environment: environment
+        )
         let properties = configuration.kafka.producerClientProperties(bootstrapServers: ["127.0.0.1:1"])
         #expect(properties["sasl.oauthbearer.method"] == "oidc")
         #expect(properties["sasl.oauthbearer.client.secret"] == "oauth-secret-c0ffee")
@@ -67,7 +74,11 @@ import Testing
             _ = try GatewayConfiguration.load(path: GatewayTestBed.shippedConfiguration, environment: environment)
         } catch {
             #expect(error.issues.count == 2, "the producer's and the consumer's properties")
-            #expect(error.issues.allSatisfy { $0.key.contains("sasl.oauthbearer.") && $0.message.contains("not supported in this build") })
+            #expect(
+                error.issues.allSatisfy {
+                    $0.key.contains("sasl.oauthbearer.") && $0.message.contains("not supported in this build")
+                }
+            )
         }
     }
 
@@ -100,7 +111,8 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile() + errors.fileHandleForReading.readDataToEndOfFile()
+        let printed =
+            output.fileHandleForReading.readDataToEndOfFile() + errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let text = String(decoding: printed, as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(text)")
@@ -115,7 +127,8 @@ import Testing
     /// carry the SASL password or the key password.
     @Test func kafkaClientLogsCarryNoSecret() async throws {
         let (configuration, _) = try GatewayConfiguration.load(
-            path: GatewayTestBed.shippedConfiguration, environment: Self.scramEnvironment()
+            path: GatewayTestBed.shippedConfiguration,
+            environment: Self.scramEnvironment()
         )
         let lines = LoggedLines()
         var properties = configuration.kafka.producerClientProperties(bootstrapServers: ["127.0.0.1:1"])

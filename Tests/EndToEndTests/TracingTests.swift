@@ -49,7 +49,11 @@ import Testing
         let traceId = "5c1e0f8a9b7d4e3fa2b6c8d0e1f23456"
         let portalSpanId = "a1b2c3d4e5f60718"
         var request = TestRequest.verify(
-            "hoabinh", "traced-1", name: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText
+            "hoabinh",
+            "traced-1",
+            name: citizen.fullName,
+            idNumber: citizen.idNumber,
+            dateOfBirth: citizen.dateOfBirth.displayText
         )
         request.headers = [KafkaHeader(name: "traceparent", string: "00-\(traceId)-\(portalSpanId)-01")]
         let log = FileManager.default.temporaryDirectory.appending(path: "dancu-tracing-\(UUID().uuidString).log")
@@ -76,7 +80,9 @@ import Testing
         await bed.simulator.stop()
         server.cancel()
 
-        let traceparent = try #require(collected.outcomes(for: "traced-1").first?.headers.first(named: "traceparent")?.stringValue)
+        let traceparent = try #require(
+            collected.outcomes(for: "traced-1").first?.headers.first(named: "traceparent")?.stringValue
+        )
         let parts = traceparent.split(separator: "-")
         #expect(parts.count == 4 && parts[1] == traceId, "the outcome stays in the portal's trace")
         let requestSpanId = try #require(parts.count == 4 ? parts[2] : nil)
@@ -84,7 +90,10 @@ import Testing
 
         let exported = collector.exported.flatMap { $0 }
         func contains(_ needle: [UInt8]) -> Bool {
-            exported.count >= needle.count && (0...(exported.count - needle.count)).contains { exported[$0..<($0 + needle.count)].elementsEqual(needle) }
+            exported.count >= needle.count
+                && (0...(exported.count - needle.count)).contains {
+                    exported[$0..<($0 + needle.count)].elementsEqual(needle)
+                }
         }
         let logged = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(!collector.exported.isEmpty, "spans were exported; the gateway logged:\n\(logged.suffix(3000))")
@@ -95,6 +104,9 @@ import Testing
         // A verify that names no fields asks the database yes or no; the record is never fetched for it.
         #expect(contains(Array("XacThucThongTinCongDan".utf8)), "the upstream call has its own span")
         #expect(!contains(Array("TraCuuThongTinCongDan".utf8)))
-        #expect(!contains(Array(citizen.idNumber.utf8)) && !contains(Array(citizen.fullName.utf8)), "no personal data in spans")
+        #expect(
+            !contains(Array(citizen.idNumber.utf8)) && !contains(Array(citizen.fullName.utf8)),
+            "no personal data in spans"
+        )
     }
 }

@@ -14,7 +14,11 @@ import Testing
         let citizen = bed.population.citizen(at: 123)
         let verifies = ["first", "again"].map { id in
             TestRequest.verify(
-                "angiang", id, name: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth.displayText
+                "angiang",
+                id,
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText
             )
         }
         var fill = verifies[0]
@@ -29,7 +33,10 @@ import Testing
                 try await bed.publish([request], with: producer)
                 try await collector.collect { !$0.outcomes(for: request.requestId).isEmpty }
             }
-            #expect(bed.simulator.stats().byOperation == ["XacThucThongTinCongDan": 1], "no record fetched for a yes or no")
+            #expect(
+                bed.simulator.stats().byOperation == ["XacThucThongTinCongDan": 1],
+                "no record fetched for a yes or no"
+            )
             for request in thenRecords {
                 try await bed.publish([request], with: producer)
                 try await collector.collect { !$0.outcomes(for: request.requestId).isEmpty }
@@ -68,7 +75,10 @@ import Testing
         let outcome = try #require(collector.snapshot.outcomes(for: "pair").first?.outcome)
         await collector.close()
         #expect(outcome.status == .found)
-        #expect(outcome.citizen == ReleasedCitizen(values: [.idNumber: .text(citizen.idNumber), .legacyIdNumber: .text(legacy)]))
+        #expect(
+            outcome.citizen
+                == ReleasedCitizen(values: [.idNumber: .text(citizen.idNumber), .legacyIdNumber: .text(legacy)])
+        )
         #expect(bed.simulator.stats().byOperation == ["XacThucThongTinCongDan": 1])
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()

@@ -12,9 +12,14 @@ import Testing
         "DANCU_POPULATION_DB_SECRET": "popdb-secret-91d0e2",
     ]
 
-    static func load(_ environment: [String: String], development: Bool = false) throws(ConfigurationError) -> GatewayConfiguration {
+    static func load(
+        _ environment: [String: String],
+        development: Bool = false
+    ) throws(ConfigurationError) -> GatewayConfiguration {
         try GatewayConfiguration.load(
-            path: ShippedConfiguration.path, environment: environment, developmentRequested: development
+            path: ShippedConfiguration.path,
+            environment: environment,
+            developmentRequested: development
         ).0
     }
 
@@ -47,7 +52,11 @@ import Testing
     }
 
     @Test func developmentTurnedOffNeedsBoth() {
-        #expect(Self.issues(["DANCU_EMBEDDED_ENABLED": "false"]).map(\.key).sorted() == ["kafka.bootstrapServers", "populationDb.url"])
+        #expect(
+            Self.issues(["DANCU_EMBEDDED_ENABLED": "false"]).map(\.key).sorted() == [
+                "kafka.bootstrapServers", "populationDb.url",
+            ]
+        )
     }
 
     /// Never one stand-in without the other: development mode asked for beside a real service is a mistake.

@@ -1,7 +1,8 @@
 import DanCuConfig
-@testable import Gateway
 import Kafka
 import Testing
+
+@testable import Gateway
 
 @Suite struct KafkaConfigurationTests {
     @Test func producerIsIdempotentWithOneRequestInFlightUnlessOverriddenByName() {
@@ -18,7 +19,11 @@ import Testing
         let overridden = configuration.producerClientProperties(bootstrapServers: ["127.0.0.1:9092"])
         #expect(overridden["max.in.flight.requests.per.connection"] == "5")
         #expect(overridden["linger.ms"] == "20")
-        #expect(configuration.consumerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["max.in.flight.requests.per.connection"] == nil)
+        #expect(
+            configuration.consumerClientProperties(bootstrapServers: ["127.0.0.1:9092"])[
+                "max.in.flight.requests.per.connection"
+            ] == nil
+        )
     }
 
     @Test func lingerKeepsItsFractionOfAMillisecond() {

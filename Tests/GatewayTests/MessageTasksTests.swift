@@ -5,7 +5,12 @@ import Testing
 
 @Suite struct MessageTasksTests {
     /// Each started task waits until it is cancelled, then records that it saw the cancellation.
-    private func startWaitingForCancellation(_ tasks: MessageTasks, count: Int, started: AsyncStream<Void>.Continuation, sawCancellation: Tally) {
+    private func startWaitingForCancellation(
+        _ tasks: MessageTasks,
+        count: Int,
+        started: AsyncStream<Void>.Continuation,
+        sawCancellation: Tally
+    ) {
         for _ in 0..<count {
             tasks.start {
                 started.yield()

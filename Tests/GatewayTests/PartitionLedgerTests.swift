@@ -261,7 +261,9 @@ import Testing
                 ledger.revocationStarted(partitions)
                 return PartitionLedger.Actions()
             case .revoked(let partitions):
-                for partition in partitions { ticketsBeforeRevocation[partition] = tickets.removeValue(forKey: partition) }
+                for partition in partitions {
+                    ticketsBeforeRevocation[partition] = tickets.removeValue(forKey: partition)
+                }
                 return ledger.revoked(partitions)
             case .portalQueueFilled(let topic):
                 return ledger.portalQueueFilled(topic: topic)

@@ -110,7 +110,11 @@ import Testing
     }
 
     private func decided(_ value: [UInt8]) -> ValidatedRequest? {
-        if case .query(let request) = rules.decide(topic: topic, value: value, receivedAt: Date(timeIntervalSince1970: 1_716_168_600)) {
+        if case .query(let request) = rules.decide(
+            topic: topic,
+            value: value,
+            receivedAt: Date(timeIntervalSince1970: 1_716_168_600)
+        ) {
             request
         } else {
             nil

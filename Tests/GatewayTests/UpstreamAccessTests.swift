@@ -119,7 +119,11 @@ private struct TestBed {
             portal: "angiang",
             type: .verify,
             channel: .online,
-            citizen: ValidatedRequest.Citizen(fullName: "Trần Quang Khương", idNumber: "089090001234", dateOfBirth: .full(year: 1990, month: 4, day: 20)),
+            citizen: ValidatedRequest.Citizen(
+                fullName: "Trần Quang Khương",
+                idNumber: "089090001234",
+                dateOfBirth: .full(year: 1990, month: 4, day: 20)
+            ),
             releasedFields: [],
             deadline: wallStart.addingTimeInterval(deadline.inSeconds),
             receivedAt: wallStart

@@ -19,7 +19,9 @@ import Testing
 
         let producer = try harness.producer()
         let sent = (0..<300).map { "m\($0)" }
-        let results = await producer.sendAll(sent.map { KafkaRecord(topic: topic, key: Array($0.utf8), value: Array($0.utf8)) })
+        let results = await producer.sendAll(
+            sent.map { KafkaRecord(topic: topic, key: Array($0.utf8), value: Array($0.utf8)) }
+        )
         #expect(results.allSatisfy { (try? $0.get()) != nil })
 
         var received: [KafkaMessage] = []
@@ -80,10 +82,16 @@ import Testing
         consumer.pause([paused])
 
         let producer = try harness.producer()
-        _ = await producer.sendAll((0..<10).map { KafkaRecord(topic: topic, value: Array("p0-\($0)".utf8), partition: 0) })
-        _ = await producer.sendAll((0..<10).map { KafkaRecord(topic: topic, value: Array("p1-\($0)".utf8), partition: 1) })
+        _ = await producer.sendAll(
+            (0..<10).map { KafkaRecord(topic: topic, value: Array("p0-\($0)".utf8), partition: 0) }
+        )
+        _ = await producer.sendAll(
+            (0..<10).map { KafkaRecord(topic: topic, value: Array("p1-\($0)".utf8), partition: 1) }
+        )
         // Everything of the running partition arrives; the paused one stays silent meanwhile.
-        let whilePaused = try await pollUntil(consumer) { $0.messages.filter { $0.topicPartition == running }.count >= 10 }
+        let whilePaused = try await pollUntil(consumer) {
+            $0.messages.filter { $0.topicPartition == running }.count >= 10
+        }
         #expect(whilePaused.messages.allSatisfy { $0.topicPartition == running })
 
         consumer.resume([paused])
@@ -126,7 +134,10 @@ import Testing
         var committedDuringRevocation = false
         if strategy == "cooperative-sticky" {
             // Now and then the mock refuses this commit too, while Apache Kafka accepts it.
-            try await withKnownIssue("the mock coordinator refuses some commits during a rebalance", isIntermittent: true) {
+            try await withKnownIssue(
+                "the mock coordinator refuses some commits during a rebalance",
+                isIntermittent: true
+            ) {
                 try await owner.commit(lastOffsets.filter { revoked.contains($0.key) })
                 committedDuringRevocation = true
             } matching: { issue in

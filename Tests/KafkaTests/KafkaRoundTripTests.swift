@@ -14,7 +14,9 @@ import Testing
                 topic: topic,
                 key: Array("key-\(index % 7)".utf8),
                 value: Array("value-\(index)".utf8),
-                headers: [KafkaHeader(name: "dancu-request-id", string: "r-\(index)"), KafkaHeader(name: "empty", value: nil)]
+                headers: [
+                    KafkaHeader(name: "dancu-request-id", string: "r-\(index)"), KafkaHeader(name: "empty", value: nil),
+                ]
             )
         }
         let results = await producer.sendAll(records)
@@ -35,7 +37,9 @@ import Testing
             #expect(message.timestampMilliseconds != nil)
         }
         // Same key, same partition: ordering per key holds.
-        let partitionsByKey = Dictionary(grouping: messages, by: { $0.key ?? [] }).mapValues { Set($0.map(\.partition)) }
+        let partitionsByKey = Dictionary(grouping: messages, by: { $0.key ?? [] }).mapValues {
+            Set($0.map(\.partition))
+        }
         #expect(partitionsByKey.values.allSatisfy { $0.count == 1 })
         await consumer.close()
         await producer.close(flushTimeout: .seconds(5))
@@ -89,7 +93,9 @@ import Testing
         try harness.cluster.createTopic(topic, partitions: 2)
         let producer = try harness.producer()
         let partitions = [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)]
-        let earlier = (0..<5).map { KafkaRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("earlier-\($0)".utf8)) }
+        let earlier = (0..<5).map {
+            KafkaRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("earlier-\($0)".utf8))
+        }
         let earlierDeliveries = try await producer.sendAll(earlier).map { try $0.get() }
         let consumer = try harness.consumer(group: uniqueName("group"))
         let ends = try await consumer.endOffsets(of: partitions)
@@ -97,11 +103,15 @@ import Testing
         #expect(ends == Dictionary(uniqueKeysWithValues: partitions.map { ($0, written[$0] ?? 0) }))
 
         try consumer.assign(ends)
-        let later = (0..<5).map { KafkaRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("later-\($0)".utf8)) }
+        let later = (0..<5).map {
+            KafkaRecord(topic: topic, key: Array("k\($0)".utf8), value: Array("later-\($0)".utf8))
+        }
         _ = try await producer.sendAll(later).map { try $0.get() }
         let events = try await pollUntil(consumer) { $0.messages.count >= 5 }
         #expect(Set(events.messages.map(\.valueString)) == Set((0..<5).map { "later-\($0)" }))
-        #expect(events.messages.allSatisfy { $0.offset >= ends[TopicPartition(topic: topic, partition: $0.partition)]! })
+        #expect(
+            events.messages.allSatisfy { $0.offset >= ends[TopicPartition(topic: topic, partition: $0.partition)]! }
+        )
         #expect(consumer.assignment() == partitions)
         #expect(!events.contains { if case .assigned = $0 { true } else { false } })
         await consumer.close()
@@ -112,7 +122,10 @@ import Testing
         let harness = try? KafkaTestHarness(brokers: 1)
         #expect(harness != nil)
         do {
-            _ = try KafkaProducer(properties: ["bootstrap.servers": "localhost:1", "linger.mss": "5"], logger: harness!.logger)
+            _ = try KafkaProducer(
+                properties: ["bootstrap.servers": "localhost:1", "linger.mss": "5"],
+                logger: harness!.logger
+            )
             Issue.record("an unknown property was accepted")
         } catch {
             #expect(error.configurationKey == "linger.mss")
@@ -168,4 +181,3 @@ final class LatestStatistics: Sendable {
     func store(_ statistics: KafkaStatistics) { storage.withLock { $0 = statistics } }
     var value: KafkaStatistics? { storage.withLock { $0 } }
 }
-

@@ -4,11 +4,11 @@ import Prometheus
 import Synchronization
 import Testing
 
+@testable import Operations
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-
-@testable import Operations
 
 struct TimedOut: Error, CustomStringConvertible {
     var what: String

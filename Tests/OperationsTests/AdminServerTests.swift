@@ -63,15 +63,23 @@ struct AdminServerTests {
             let registry = PrometheusCollectorRegistry()
             let metrics = GatewayMetrics(registry: registry, mode: mode, elapsed: ManualElapsed().closure)
             try await withAdminServer(metrics: metrics, registry: registry) { port in
-                #expect(try await get(port, "/readyz").body.contains("simulated population database") == (mode == .development))
+                #expect(
+                    try await get(port, "/readyz").body.contains("simulated population database")
+                        == (mode == .development)
+                )
                 metrics.group(joined: true)
                 let ready = try await get(port, "/readyz")
                 #expect(ready.status == 200)
                 #expect(ready.body.contains("CSDLQG về dân cư mô phỏng") == (mode == .development))
-                let status = try JSONDecoder().decode(GatewayStatus.self, from: Data(try await get(port, "/status").body.utf8))
+                let status = try JSONDecoder().decode(
+                    GatewayStatus.self,
+                    from: Data(try await get(port, "/status").body.utf8)
+                )
                 #expect(status.mode == mode)
                 let exposition = PrometheusText(try await get(port, "/metrics").body)
-                #expect(exposition.value("dancu_build_info", ["mode": mode.rawValue, "version": BuildVersion.current]) == 1)
+                #expect(
+                    exposition.value("dancu_build_info", ["mode": mode.rawValue, "version": BuildVersion.current]) == 1
+                )
             }
         }
     }

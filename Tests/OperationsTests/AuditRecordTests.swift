@@ -129,7 +129,11 @@ struct AuditRecordTests {
                     request.officerId = officer
                     request.procedureCode = officer.map { _ in "1.001612" }
                     let citizen = ReleasedCitizen(values: [.fullName: .text("x"), .gender: .missing])
-                    let record = AuditRecord(request: request, outcome: outcome(request, status: .found, citizen: citizen), hasher: hasher)
+                    let record = AuditRecord(
+                        request: request,
+                        outcome: outcome(request, status: .found, citizen: citizen),
+                        hasher: hasher
+                    )
                     #expect(record.jsonBytes() == ContractJSON.encode(record))
                 }
             }

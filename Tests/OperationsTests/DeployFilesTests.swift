@@ -113,8 +113,15 @@ struct DeployFilesTests {
         defer { try? FileManager.default.removeItem(at: stub) }
         try FileManager.default.createDirectory(at: stub, withIntermediateDirectories: true)
         let log = stub.appending(path: "calls")
-        try "#!/usr/bin/env bash\necho \"$*\" >> \"$ACL_LOG\"\n".write(to: stub.appending(path: "kafka-acls.sh"), atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: stub.appending(path: "kafka-acls.sh").path)
+        try "#!/usr/bin/env bash\necho \"$*\" >> \"$ACL_LOG\"\n".write(
+            to: stub.appending(path: "kafka-acls.sh"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o755],
+            ofItemAtPath: stub.appending(path: "kafka-acls.sh").path
+        )
         let process = Process()
         process.executableURL = URL(filePath: "/bin/bash")
         process.arguments = [packageRoot.appending(path: "Deploy/kafka/create-acls.sh").path]
@@ -128,15 +135,19 @@ struct DeployFilesTests {
         #expect(process.terminationStatus == 0)
         let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
         func grants(_ principal: String) -> Set<String> {
-            Set(calls.filter { $0.contains("--allow-principal User:\(principal) ") }.map {
-                String($0.split(separator: "--operation ", maxSplits: 1)[1])
-            })
+            Set(
+                calls.filter { $0.contains("--allow-principal User:\(principal) ") }.map {
+                    String($0.split(separator: "--operation ", maxSplits: 1)[1])
+                }
+            )
         }
-        #expect(grants("portal-angiang") == [
-            "WRITE --topic dancu.requests.angiang", "DESCRIBE --topic dancu.requests.angiang",
-            "READ --topic dancu.outcomes.angiang", "DESCRIBE --topic dancu.outcomes.angiang",
-            "READ --group portal-angiang --resource-pattern-type prefixed",
-        ])
+        #expect(
+            grants("portal-angiang") == [
+                "WRITE --topic dancu.requests.angiang", "DESCRIBE --topic dancu.requests.angiang",
+                "READ --topic dancu.outcomes.angiang", "DESCRIBE --topic dancu.outcomes.angiang",
+                "READ --group portal-angiang --resource-pattern-type prefixed",
+            ]
+        )
         #expect(grants("portal-phutho").allSatisfy { !$0.contains("angiang") })
         #expect(grants("dancu-gateway").contains("WRITE --topic dancu.outcomes. --resource-pattern-type prefixed"))
         #expect(!grants("dancu-gateway").contains { $0.hasPrefix("WRITE --topic dancu.requests.") })
@@ -184,7 +195,12 @@ struct DeployFilesTests {
     }
 
     @discardableResult
-    private func run(_ executable: String, _ arguments: [String], in directory: URL, expectSuccess: Bool = true) throws -> String {
+    private func run(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: URL,
+        expectSuccess: Bool = true
+    ) throws -> String {
         let process = Process()
         process.executableURL = URL(filePath: executable)
         process.arguments = arguments

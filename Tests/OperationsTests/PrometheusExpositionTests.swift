@@ -28,7 +28,12 @@ struct PrometheusExpositionTests {
             #expect(text.value("dancu_dead_letters_total", ["reason": reason]) == 0, "\(reason)")
         }
         for status in OutcomeStatus.allCases {
-            #expect(text.value("dancu_outcomes_total", ["portal": "an-giang", "status": status.rawValue, "source": "population-db"]) == 0)
+            #expect(
+                text.value(
+                    "dancu_outcomes_total",
+                    ["portal": "an-giang", "status": status.rawValue, "source": "population-db"]
+                ) == 0
+            )
         }
         #expect(text.value("dancu_build_info", ["mode": "production", "version": BuildVersion.current]) == 1)
     }
@@ -86,7 +91,10 @@ struct PrometheusExpositionTests {
         metrics.gatewayOverhead(.milliseconds(-1))
 
         let text = exposition
-        #expect(text.value("dancu_gateway_overhead_seconds_bucket", ["le": "0.0005"]) == 1, "a negative difference counts as zero")
+        #expect(
+            text.value("dancu_gateway_overhead_seconds_bucket", ["le": "0.0005"]) == 1,
+            "a negative difference counts as zero"
+        )
         #expect(text.value("dancu_gateway_overhead_seconds_bucket", ["le": "0.002"]) == 1)
         #expect(text.value("dancu_gateway_overhead_seconds_bucket", ["le": "0.003"]) == 2)
         #expect(text.value("dancu_gateway_overhead_seconds_bucket", ["le": "0.005"]) == 3)

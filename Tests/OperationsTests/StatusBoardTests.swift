@@ -1,8 +1,8 @@
-import Scheduling
 import DanCuContract
 import Foundation
 import Kafka
 import Prometheus
+import Scheduling
 import Testing
 
 @testable import Operations

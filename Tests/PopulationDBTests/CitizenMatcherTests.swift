@@ -31,7 +31,13 @@ import Testing
         let legacy = try #require(citizen.legacyIdNumber)
         let matcher = CitizenMatcher(population: Self.population, tones: .traditional)
         func pair(_ cmnd: String, name: String? = nil) -> PopulationQuery {
-            PopulationQuery(requestId: "r", idNumber: citizen.idNumber, fullName: name, dateOfBirth: nil, legacyIdNumber: cmnd)
+            PopulationQuery(
+                requestId: "r",
+                idNumber: citizen.idNumber,
+                fullName: name,
+                dateOfBirth: nil,
+                legacyIdNumber: cmnd
+            )
         }
         #expect(matcher.match(pair(legacy)) == citizen)
         #expect(matcher.match(pair(legacy, name: citizen.fullName)) == citizen)

@@ -75,7 +75,10 @@ struct ClientAgainstSimulatorTests {
         )
     }
 
-    static func firstCitizen(in simulator: PopulationSimulator, where predicate: (CitizenRecord) -> Bool)
+    static func firstCitizen(
+        in simulator: PopulationSimulator,
+        where predicate: (CitizenRecord) -> Bool
+    )
         -> CitizenRecord?
     {
         (0..<citizens).lazy.map { simulator.population.citizen(at: $0) }.first(where: predicate)

@@ -24,13 +24,28 @@ struct MutualTLSTests {
             let material = Material(folder: folder)
             try material.makeAuthority("ca", subject: "/CN=DanCu Test CA")
             try material.makeAuthority("other-ca", subject: "/CN=Untrusted CA")
-            try material.issue("server", by: "ca", subject: "/CN=127.0.0.1", extensions: [
-                "subjectAltName=IP:127.0.0.1,DNS:localhost", "extendedKeyUsage=serverAuth",
-            ])
-            try material.issue("client", by: "ca", subject: "/CN=dancu-gateway", extensions: ["extendedKeyUsage=clientAuth"])
-            try material.issue("stranger", by: "other-ca", subject: "/CN=dancu-gateway", extensions: [
-                "extendedKeyUsage=clientAuth"
-            ])
+            try material.issue(
+                "server",
+                by: "ca",
+                subject: "/CN=127.0.0.1",
+                extensions: [
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost", "extendedKeyUsage=serverAuth",
+                ]
+            )
+            try material.issue(
+                "client",
+                by: "ca",
+                subject: "/CN=dancu-gateway",
+                extensions: ["extendedKeyUsage=clientAuth"]
+            )
+            try material.issue(
+                "stranger",
+                by: "other-ca",
+                subject: "/CN=dancu-gateway",
+                extensions: [
+                    "extendedKeyUsage=clientAuth"
+                ]
+            )
             return material
         }
 
@@ -46,7 +61,9 @@ struct MutualTLSTests {
                 "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject,
             ])
-            try Data((extensions.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path("\(name).ext")))
+            try Data((extensions.joined(separator: "\n") + "\n").utf8).write(
+                to: URL(fileURLWithPath: path("\(name).ext"))
+            )
             try openssl([
                 "x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(authority).pem"),
                 "-CAkey", path("\(authority).key"), "-CAcreateserial", "-out", path("\(name).pem"), "-days", "2",
@@ -123,10 +140,30 @@ struct MutualTLSTests {
     }
 
     @Test(arguments: [
-        ClientSetup(testDescription: "the right client certificate connects", trustsServerCA: true, certificate: "client", connects: true),
-        ClientSetup(testDescription: "no client certificate is refused", trustsServerCA: true, certificate: nil, connects: false),
-        ClientSetup(testDescription: "a certificate from another CA is refused", trustsServerCA: true, certificate: "stranger", connects: false),
-        ClientSetup(testDescription: "a server of an unknown CA is not trusted", trustsServerCA: false, certificate: "client", connects: false),
+        ClientSetup(
+            testDescription: "the right client certificate connects",
+            trustsServerCA: true,
+            certificate: "client",
+            connects: true
+        ),
+        ClientSetup(
+            testDescription: "no client certificate is refused",
+            trustsServerCA: true,
+            certificate: nil,
+            connects: false
+        ),
+        ClientSetup(
+            testDescription: "a certificate from another CA is refused",
+            trustsServerCA: true,
+            certificate: "stranger",
+            connects: false
+        ),
+        ClientSetup(
+            testDescription: "a server of an unknown CA is not trusted",
+            trustsServerCA: false,
+            certificate: "client",
+            connects: false
+        ),
     ])
     func handshake(_ setup: ClientSetup) async throws {
         let material = try Material.make()

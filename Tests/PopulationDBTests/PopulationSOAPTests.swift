@@ -44,7 +44,11 @@ struct PopulationSOAPTests {
             operation: .verify,
             integrationCode: nil,
             query: PopulationQuery(
-                requestId: "req-4", idNumber: "089175000321", fullName: nil, dateOfBirth: nil, legacyIdNumber: "351234567"
+                requestId: "req-4",
+                idNumber: "089175000321",
+                fullName: nil,
+                dateOfBirth: nil,
+                legacyIdNumber: "351234567"
             )
         ),
     ]

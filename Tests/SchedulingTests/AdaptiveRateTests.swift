@@ -73,7 +73,13 @@ import Testing
         var core = core()
         var effects = SchedulerCore<Int>.Effects()
         for step in 0..<20 {
-            core.complete(.rateLimited(retryAfter: nil), number: 0, grantedAt: at(step), now: at(step), effects: &effects)
+            core.complete(
+                .rateLimited(retryAfter: nil),
+                number: 0,
+                grantedAt: at(step),
+                now: at(step),
+                effects: &effects
+            )
         }
         #expect(core.snapshot(now: at(20)).effectiveRate >= 1)
         #expect(core.snapshot(now: at(20)).effectiveRate < 1.2)
@@ -82,7 +88,13 @@ import Testing
     @Test func retryAfterPausesEveryCall() {
         var core = core()
         var effects = SchedulerCore<Int>.Effects()
-        core.complete(.rateLimited(retryAfter: .seconds(3)), number: 0, grantedAt: at(0), now: at(500), effects: &effects)
+        core.complete(
+            .rateLimited(retryAfter: .seconds(3)),
+            number: 0,
+            grantedAt: at(0),
+            now: at(500),
+            effects: &effects
+        )
         #expect(core.snapshot(now: at(500)).pausedUntil == at(3_500))
         core.arrive(
             id: 1,

@@ -100,7 +100,9 @@ let sampleRecord = CitizenRecord(
         let plain = cache.key(for: citizen("001203004587", "TRẦN QUANG KHƯƠNG", .yearOnly(2003)))
         #expect(plain == cache.key(for: citizen("001203004587", "TRẦN QUANG KHƯƠNG", .yearOnly(2003))))
         #expect(plain != cache.key(for: citizen("001203004587", "TRẦN QUANG KHƯƠNG", .yearOnly(2004))))
-        #expect(plain != cache.key(for: citizen("001203004587", "TRẦN QUANG KHƯƠNG", .full(year: 2003, month: 1, day: 1))))
+        #expect(
+            plain != cache.key(for: citizen("001203004587", "TRẦN QUANG KHƯƠNG", .full(year: 2003, month: 1, day: 1)))
+        )
         #expect(plain != cache.key(for: citizen("001203004588", "TRẦN QUANG KHƯƠNG", .yearOnly(2003))))
         #expect(plain != cache.key(for: citizen("001203004587", "TRẦN QUANG KHƯƠN", .yearOnly(2003))))
         // The separator keeps a digit moved from the number into the name from giving the same message.
@@ -166,7 +168,10 @@ let sampleRecord = CitizenRecord(
         #expect(cache.cachedValue(for: key(cache), type: .lookup) == nil, "a yes holds no record")
         let lookup = try await cache.value(for: key(cache), type: .lookup, load: upstream.load)
         #expect(lookup.0 == sampleRecord && !lookup.fromCache)
-        let again = try await cache.match(for: key(cache), type: .verify) { Issue.record("the record answers"); return false }
+        let again = try await cache.match(for: key(cache), type: .verify) {
+            Issue.record("the record answers")
+            return false
+        }
         #expect(again.0 && again.fromCache)
         #expect(upstream.calls == 1)
         await clock.advance(by: .seconds(600))
@@ -179,7 +184,11 @@ let sampleRecord = CitizenRecord(
         let cache = cache(clock)
         let no = try await cache.match(for: key(cache), type: .verify) { false }
         #expect(!no.0 && !no.fromCache)
-        let lookup = try await cache.value(for: key(cache), type: .lookup, load: FakeUpstream(answer: sampleRecord).load)
+        let lookup = try await cache.value(
+            for: key(cache),
+            type: .lookup,
+            load: FakeUpstream(answer: sampleRecord).load
+        )
         #expect(lookup.0 == nil && lookup.fromCache)
     }
 

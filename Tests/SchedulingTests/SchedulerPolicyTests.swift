@@ -260,25 +260,40 @@ import Testing
     @Test(arguments: [Duration.milliseconds(2_500), .milliseconds(5_731)])
     func aHandoverBetweenInstancesStaysWithinTheQuota(at handover: Duration) {
         func setShare(_ fraction: Double) -> SchedulerSimulation.Event {
-            (handover, { core, now in
-                var effects = SchedulerCore<Int>.Effects()
-                core.setShare(fraction, now: now, effects: &effects)
-            })
+            (
+                handover,
+                { core, now in
+                    var effects = SchedulerCore<Int>.Effects()
+                    core.setShare(fraction, now: now, effects: &effects)
+                }
+            )
         }
-        var leaving = SchedulerSimulation(quota: Self.quota, portals: [portal("a")], arrivals: burst(5_000, portal: "a", channel: .batch))
+        var leaving = SchedulerSimulation(
+            quota: Self.quota,
+            portals: [portal("a")],
+            arrivals: burst(5_000, portal: "a", channel: .batch)
+        )
         leaving.run(until: .seconds(15), events: [setShare(0.5)])
         // The newcomer starts with the sliver of an instance that owns nothing, as the pipeline does, and
         // receives requests once the partitions are its own.
         var joining = SchedulerSimulation(
-            quota: Self.quota, portals: [portal("a")], arrivals: burst(5_000, portal: "a", channel: .batch, at: handover)
+            quota: Self.quota,
+            portals: [portal("a")],
+            arrivals: burst(5_000, portal: "a", channel: .batch, at: handover)
         )
-        joining.run(until: .seconds(15), events: [
-            (.zero, { core, now in
-                var effects = SchedulerCore<Int>.Effects()
-                core.setShare(0.01, now: now, effects: &effects)
-            }),
-            setShare(0.5),
-        ])
+        joining.run(
+            until: .seconds(15),
+            events: [
+                (
+                    .zero,
+                    { core, now in
+                        var effects = SchedulerCore<Int>.Effects()
+                        core.setShare(0.01, now: now, effects: &effects)
+                    }
+                ),
+                setShare(0.5),
+            ]
+        )
         let together = (leaving.grantTimes + joining.grantTimes).sorted()
         #expect(maximumPerSecond(together) <= 100)
         // The newcomer works at its full share from one window after the handover.

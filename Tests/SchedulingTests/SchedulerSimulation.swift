@@ -1,6 +1,6 @@
 import DanCuContract
-import DurationUnits
 import DequeModule
+import DurationUnits
 import Foundation
 
 @testable import Scheduling

@@ -94,8 +94,12 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let scheduler = scheduler(clock: clock)
         let deadline = scheduler.now.advanced(by: .seconds(30))
         scheduler.pause(until: scheduler.now.advanced(by: .seconds(5)))
-        let leaving = Task { try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p0") }
-        let staying = Task { try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p1") }
+        let leaving = Task {
+            try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p0")
+        }
+        let staying = Task {
+            try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p1")
+        }
         #expect(await eventually { scheduler.snapshot.waiting == 2 })
 
         scheduler.withdraw(sources: ["p0"])
@@ -104,7 +108,13 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
             return
         }
         #expect(scheduler.snapshot.waiting == 1)
-        guard case .withdrawn = try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p0")
+        guard
+            case .withdrawn = try await scheduler.acquire(
+                portal: "hoabinh",
+                channel: .counter,
+                deadline: deadline,
+                source: "p0"
+            )
         else {
             Issue.record("a later request from a withdrawn source was queued")
             return
@@ -118,7 +128,14 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         permit.complete(.success(latency: .milliseconds(10)))
         scheduler.readmit(sources: ["p0"])
         await clock.advance(by: .seconds(1))
-        guard case .permit = try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p0") else {
+        guard
+            case .permit = try await scheduler.acquire(
+                portal: "hoabinh",
+                channel: .counter,
+                deadline: deadline,
+                source: "p0"
+            )
+        else {
             Issue.record("a readmitted source was refused")
             return
         }

@@ -75,7 +75,8 @@ struct Responder {
             if let record, request.type == .link {
                 matches = record.legacyIdNumber == request.legacyIdNumber
             } else if let record {
-                matches = record.fullName == citizen.fullName && citizen.dateOfBirth.map(record.dateOfBirth.matches) == true
+                matches =
+                    record.fullName == citizen.fullName && citizen.dateOfBirth.map(record.dateOfBirth.matches) == true
             } else {
                 matches = false
             }

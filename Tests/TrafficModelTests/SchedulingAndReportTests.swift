@@ -105,13 +105,33 @@ import Testing
         var tally = LoadTally(runId: "ldtest")
         let deadLetter = Expectation(kind: nil, status: nil, source: .gateway, allowsTransient: false)
         for index in 0..<4 {
-            tally.expect(requestId: "ldtest-\(index)", portal: "angiang", channel: "online", expectation: nil, scheduledAt: .zero)
+            tally.expect(
+                requestId: "ldtest-\(index)",
+                portal: "angiang",
+                channel: "online",
+                expectation: nil,
+                scheduledAt: .zero
+            )
         }
-        tally.expect(requestId: "ldtest-dl", portal: "angiang", channel: "online", expectation: deadLetter, scheduledAt: .zero)
+        tally.expect(
+            requestId: "ldtest-dl",
+            portal: "angiang",
+            channel: "online",
+            expectation: deadLetter,
+            scheduledAt: .zero
+        )
         #expect(tally.outstanding == 4, "a dead-letter expectation owes no outcome")
         let outcome = Outcome(
-            requestId: "ldtest-0", portal: "angiang", type: .verify, status: .verified, message: "", errors: [],
-            source: .populationDb, attempts: 1, receivedAt: Date(), completedAt: Date()
+            requestId: "ldtest-0",
+            portal: "angiang",
+            type: .verify,
+            status: .verified,
+            message: "",
+            errors: [],
+            source: .populationDb,
+            attempts: 1,
+            receivedAt: Date(),
+            completedAt: Date()
         )
         tally.receive(outcome, at: .seconds(1))
         tally.receive(outcome, at: .seconds(2))

@@ -24,7 +24,9 @@ public struct CSVFormat: Sendable, Hashable {
         let semicolons = firstLine.count { $0 == UInt8(ascii: ";") }
         let tabs = firstLine.count { $0 == UInt8(ascii: "\t") }
         let separator: UInt8 =
-            if tabs > max(commas, semicolons) { UInt8(ascii: "\t") } else if semicolons > commas { UInt8(ascii: ";") } else {
+            if tabs > max(commas, semicolons) { UInt8(ascii: "\t") } else if semicolons > commas {
+                UInt8(ascii: ";")
+            } else {
                 UInt8(ascii: ",")
             }
         return CSVFormat(encoding: encoding, separator: separator)

@@ -47,7 +47,9 @@ public struct HeaderMap: Sendable, Hashable {
     static func folded(_ text: String) -> String {
         let stripped = text.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "d")
             .folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
-        return String(stripped.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
-            .map(Character.init)).lowercased()
+        return String(
+            stripped.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+                .map(Character.init)
+        ).lowercased()
     }
 }

@@ -46,7 +46,8 @@ public struct XLSXReader: SheetReader {
         try Self.parse(workbook, of: archive, with: first)
         let targets = AttributeCollector(element: "Relationship", attribute: "Target", key: "Id")
         try Self.parse(relations, of: archive, with: targets)
-        guard let id = first.values.first?.value, let target = targets.values.first(where: { $0.key == id })?.value else {
+        guard let id = first.values.first?.value, let target = targets.values.first(where: { $0.key == id })?.value
+        else {
             return "xl/worksheets/sheet1.xml"
         }
         return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
@@ -184,14 +185,17 @@ final class StylesParser: NSObject, XMLParserDelegate {
     ) {
         switch elementName {
         case "numFmt":
-            if let id = attributes["numFmtId"].flatMap(Int.init), let code = attributes["formatCode"], Self.isDate(code) {
+            if let id = attributes["numFmtId"].flatMap(Int.init), let code = attributes["formatCode"], Self.isDate(code)
+            {
                 customDateFormats.insert(id)
             }
         case "cellXfs":
             inCellFormats = true
         case "xf" where inCellFormats:
             let format = attributes["numFmtId"].flatMap(Int.init) ?? 0
-            if Self.builtInDateFormats.contains(format) || customDateFormats.contains(format) { dateStyles.insert(styleIndex) }
+            if Self.builtInDateFormats.contains(format) || customDateFormats.contains(format) {
+                dateStyles.insert(styleIndex)
+            }
             styleIndex += 1
         default: break
         }
@@ -280,7 +284,11 @@ final class SheetParser: NSObject, XMLParserDelegate {
                 default: value.isEmpty ? .empty : .text(value)
                 }
             while current.cells.count < cellColumn { current.cells.append(.empty) }
-            if current.cells.count == cellColumn { current.cells.append(cell) } else { current.cells[cellColumn] = cell }
+            if current.cells.count == cellColumn {
+                current.cells.append(cell)
+            } else {
+                current.cells[cellColumn] = cell
+            }
             row = current
         case "row":
             guard let finished = row.take() else { return }

@@ -21,7 +21,8 @@ public struct ResultColumns: Sendable, Hashable {
     }
 
     public var names: [String] {
-        [Self.status, Self.message, Self.notes] + fields.map { fields == [.idNumber] ? Self.linkedIdNumber : Self.name(of: $0) }
+        [Self.status, Self.message, Self.notes]
+            + fields.map { fields == [.idNumber] ? Self.linkedIdNumber : Self.name(of: $0) }
     }
 
     /// The cells for one row: empty when the row is not a data row (blank) or has no result yet.
@@ -29,15 +30,16 @@ public struct ResultColumns: Sendable, Hashable {
         guard let result else { return Array(repeating: "", count: names.count) }
         let status = result.status?.rawValue ?? (result.sent ? "" : Self.refusedStatus)
         let message = result.message ?? (result.sent ? "" : "Dòng không được gửi đến CSDLQG về Dân cư, xem Ghi chú.")
-        return [status, message, result.notes] + fields.map { field in
-            switch result.citizen?[field] {
-            case .text(let text): text
-            case .address(let address):
-                [address.detail, address.country].compactMap { $0 }.joined(separator: ", ")
-            case .missing: "Chưa có thông tin"
-            case nil: ""
+        return [status, message, result.notes]
+            + fields.map { field in
+                switch result.citizen?[field] {
+                case .text(let text): text
+                case .address(let address):
+                    [address.detail, address.country].compactMap { $0 }.joined(separator: ", ")
+                case .missing: "Chưa có thông tin"
+                case nil: ""
+                }
             }
-        }
     }
 
     /// The field names of the provinces' citizen-record screens, marked as coming from the database.

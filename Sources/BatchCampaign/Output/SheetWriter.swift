@@ -16,7 +16,9 @@ public struct CSVSheetWriter: SheetWriter {
     private var buffer: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     public init(path: String, separator: UInt8) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw SheetError("cannot create \(path)")
         }
         self.handle = handle
@@ -39,7 +41,9 @@ public struct CSVSheetWriter: SheetWriter {
 
     private mutating func append(_ text: String) {
         let bytes = Array(text.utf8)
-        let needsQuotes = bytes.contains { $0 == separator || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+        let needsQuotes = bytes.contains {
+            $0 == separator || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        }
         guard needsQuotes else { return buffer.append(contentsOf: bytes) }
         buffer.append(UInt8(ascii: "\""))
         for byte in bytes {
@@ -99,7 +103,10 @@ public final class XLSXSheetWriter: SheetWriter {
             try check(result, row: number)
         }
         for (offset, text) in added.enumerated() where !text.isEmpty {
-            try check(worksheet_write_string(worksheet, row, lxw_col_t(original.count + offset), text, nil), row: number)
+            try check(
+                worksheet_write_string(worksheet, row, lxw_col_t(original.count + offset), text, nil),
+                row: number
+            )
         }
     }
 

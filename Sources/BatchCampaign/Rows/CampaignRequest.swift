@@ -87,7 +87,9 @@ public struct PreparedRow: Sendable, Hashable {
         let idNumber = settings.type == .link ? cccd.value : cccd.value ?? cmnd.value
         var missing: [String] = []
         if name.value?.isEmpty ?? true { missing.append("Họ và tên") }
-        if idNumber == nil, !cccd.refused, !cmnd.refused { missing.append(settings.type == .link ? "Số CCCD" : "Số CCCD hoặc Số CMND") }
+        if idNumber == nil, !cccd.refused, !cmnd.refused {
+            missing.append(settings.type == .link ? "Số CCCD" : "Số CCCD hoặc Số CMND")
+        }
         if settings.type == .link, cmnd.value == nil, !cmnd.refused { missing.append("Số CMND") }
         if dateOfBirth.value == nil, !dateOfBirth.refused { missing.append("Ngày sinh") }
         if !missing.isEmpty { notes.append("Thiếu \(missing.joined(separator: ", ")): dòng không được gửi.") }

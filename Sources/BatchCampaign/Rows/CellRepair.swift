@@ -51,7 +51,10 @@ public enum CellRepair {
                     "Số CCCD chỉ có \(digits.count) chữ số và thêm số 0 ở đầu cũng không thành số CCCD hợp lệ: hãy kiểm tra lại."
                 )
             }
-            return .repaired(restored, "Đã thêm \(zeros.count) số 0 ở đầu Số CCCD (Excel đã bỏ số 0 khi lưu ô dạng số).")
+            return .repaired(
+                restored,
+                "Đã thêm \(zeros.count) số 0 ở đầu Số CCCD (Excel đã bỏ số 0 khi lưu ô dạng số)."
+            )
         case (.cmnd, IdNumber.cmndLength - 1):
             return .repaired("0" + digits, "Đã thêm số 0 ở đầu Số CMND (Excel đã bỏ số 0 khi lưu ô dạng số).")
         default:
@@ -73,7 +76,9 @@ public enum CellRepair {
             }
         guard isSerial, let serial = Double(text), serial.isFinite else { return .kept(text) }
         guard let date = date(fromSerial: serial) else {
-            return .refused("Ngày sinh \"\(text)\" không phải ngày tháng mà Excel lưu dạng số: hãy nhập lại theo dạng dd/MM/yyyy.")
+            return .refused(
+                "Ngày sinh \"\(text)\" không phải ngày tháng mà Excel lưu dạng số: hãy nhập lại theo dạng dd/MM/yyyy."
+            )
         }
         return .repaired(date, "Đã đổi ngày sinh từ số ngày của Excel (\(text)) sang \(date).")
     }
@@ -94,7 +99,9 @@ public enum CellRepair {
 
     /// Spaces at either end, no-break spaces included (copied text brings them).
     static func trimmed(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{202F}\u{FEFF}")))
+        text.trimmingCharacters(
+            in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{202F}\u{FEFF}"))
+        )
     }
 
     private static let separators: Set<Unicode.Scalar> = [" ", ".", ",", "-", "\u{00A0}", "'"]

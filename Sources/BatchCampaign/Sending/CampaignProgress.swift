@@ -32,7 +32,8 @@ public struct CampaignProgress: Sendable, Hashable {
         let done = counts.rows == 0 ? 1 : Double(counts.rows - counts.awaiting) / Double(counts.rows)
         let filled = Int((done * Double(width)).rounded(.down))
         let percent = Int((done * 100).rounded(.down))
-        return "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] \(percent)% " + line
+        return "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            + "] \(percent)% " + line
     }
 
     public static func oneDecimal(_ value: Double) -> String {

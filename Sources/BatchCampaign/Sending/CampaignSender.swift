@@ -51,7 +51,10 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
             properties: base.merging(
                 // Never joined: partitions are assigned directly, from where the last run stopped reading.
                 // Named inside the portal's own group prefix, which its ACLs allow (Deploy/kafka/create-acls.sh).
-                ["group.id": "portal-\(settings.portal)-batch-" + settings.requestIdPrefix.dropLast(), "fetch.wait.max.ms": "100"]
+                [
+                    "group.id": "portal-\(settings.portal)-batch-" + settings.requestIdPrefix.dropLast(),
+                    "fetch.wait.max.ms": "100",
+                ]
             ) { $1 },
             logger: logger
         )
@@ -92,14 +95,22 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                         let batch = try next()
                         if batch.isEmpty { break }
                         index = try await send(
-                            batch, producer: producer, topic: requestTopic, pacer: pacer, from: index, start: start,
-                            store: store, run: run
+                            batch,
+                            producer: producer,
+                            topic: requestTopic,
+                            pacer: pacer,
+                            from: index,
+                            start: start,
+                            store: store,
+                            run: run
                         )
                         sent.value.store(index, ordering: .relaxed)
                     }
                 }
                 let deadline = clock.now.advanced(by: wait)
-                while !readerFailed.value.load(ordering: .relaxed), !(try store.counts().isComplete), clock.now < deadline {
+                while !readerFailed.value.load(ordering: .relaxed), !(try store.counts().isComplete),
+                    clock.now < deadline
+                {
                     try await clock.sleep(for: .milliseconds(200))
                 }
                 group.cancelAll()
@@ -128,7 +139,12 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
     }
 
     private func snapshot(_ store: CampaignStore, sent: Int, since start: C.Instant) throws -> CampaignProgress {
-        CampaignProgress(counts: try store.counts(), sentThisRun: sent, elapsed: start.duration(to: clock.now), rate: rate)
+        CampaignProgress(
+            counts: try store.counts(),
+            sentThisRun: sent,
+            elapsed: start.duration(to: clock.now),
+            rate: rate
+        )
     }
 
     /// Sends `batch` in paced groups; a request counts as sent once the broker acknowledged it.
@@ -168,7 +184,9 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                     return nil
                 }.first
                 logger.error("Requests not delivered", metadata: ["batch.failed": "\(group.count - delivered.count)"])
-                throw CampaignError("Kafka did not accept \(group.count - delivered.count) requests: \(error.map { "\($0)" } ?? "")")
+                throw CampaignError(
+                    "Kafka did not accept \(group.count - delivered.count) requests: \(error.map { "\($0)" } ?? "")"
+                )
             }
         }
         return index
@@ -200,7 +218,8 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                     for message in messages {
                         positions[message.topicPartition] = message.offset + 1
                         guard let key = message.key, String(decoding: key, as: UTF8.self).hasPrefix(prefix),
-                            let value = message.value, let outcome = try? decoder.decode(Outcome.self, from: Data(value))
+                            let value = message.value,
+                            let outcome = try? decoder.decode(Outcome.self, from: Data(value))
                         else { continue }
                         outcomes.append(outcome)
                     }

@@ -99,7 +99,9 @@ public final class CampaignStore: Sendable {
     }
 
     public func markIngested() throws {
-        try database.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('ingested', '1')") }
+        try database.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('ingested', '1')")
+        }
     }
 
     // MARK: - Sending
@@ -111,14 +113,18 @@ public final class CampaignStore: Sendable {
 
     /// Requests never sent, in file order.
     public func unsent(limit: Int) throws -> [Pending] {
-        try pending(sql: "SELECT id, body FROM request WHERE sends = 0 AND status IS NULL ORDER BY rowid LIMIT ?", [limit])
+        try pending(
+            sql: "SELECT id, body FROM request WHERE sends = 0 AND status IS NULL ORDER BY rowid LIMIT ?",
+            [limit]
+        )
     }
 
     /// Requests sent before this run and still without an outcome: sent again with the same id, which
     /// the gateway answers once.
     public func unanswered(sentBefore run: Int, limit: Int) throws -> [Pending] {
         try pending(
-            sql: "SELECT id, body FROM request WHERE status IS NULL AND sends > 0 AND sent_run < ? ORDER BY rowid LIMIT ?",
+            sql:
+                "SELECT id, body FROM request WHERE status IS NULL AND sends > 0 AND sent_run < ? ORDER BY rowid LIMIT ?",
             [run, limit]
         )
     }
@@ -134,7 +140,9 @@ public final class CampaignStore: Sendable {
     /// Records that the broker acknowledged these requests in `run`.
     public func markSent(_ requestIds: [String], run: Int) throws {
         try database.write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE request SET sends = sends + 1, sent_run = ? WHERE id = ?")
+            let statement = try db.cachedStatement(
+                sql: "UPDATE request SET sends = sends + 1, sent_run = ? WHERE id = ?"
+            )
             for id in requestIds { try statement.execute(arguments: [run, id]) }
         }
     }
@@ -149,13 +157,16 @@ public final class CampaignStore: Sendable {
         encoder.outputFormatting = .sortedKeys
         return try database.write { db in
             let statement = try db.cachedStatement(
-                sql: "UPDATE request SET status = ?, message = ?, errors = ?, citizen = ? WHERE id = ? AND status IS NULL"
+                sql:
+                    "UPDATE request SET status = ?, message = ?, errors = ?, citizen = ? WHERE id = ? AND status IS NULL"
             )
             var recorded = 0
             for outcome in outcomes {
                 let errors = outcome.errors.map(\.message).joined(separator: "\n")
                 let citizen = try outcome.citizen.map { try encoder.encode($0) }
-                try statement.execute(arguments: [outcome.status.rawValue, outcome.message, errors, citizen, outcome.requestId])
+                try statement.execute(arguments: [
+                    outcome.status.rawValue, outcome.message, errors, citizen, outcome.requestId,
+                ])
                 recorded += db.changesCount
             }
             for (partition, next) in positions {
@@ -171,15 +182,25 @@ public final class CampaignStore: Sendable {
     /// Where reading the outcome topic stopped last time, per partition.
     public func positions(topic: String) throws -> [TopicPartition: Int64] {
         try database.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT partition, next FROM outcome_position WHERE topic = ?", arguments: [topic])
-            return Dictionary(uniqueKeysWithValues: rows.map { (TopicPartition(topic: topic, partition: $0["partition"]), $0["next"]) })
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT partition, next FROM outcome_position WHERE topic = ?",
+                arguments: [topic]
+            )
+            return Dictionary(
+                uniqueKeysWithValues: rows.map {
+                    (TopicPartition(topic: topic, partition: $0["partition"]), $0["next"])
+                }
+            )
         }
     }
 
     /// Ids of the requests that have an outcome, or of those still without one.
     public func requestIds(answered: Bool) throws -> Set<String> {
         try database.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT id FROM request WHERE status IS \(answered ? "NOT NULL" : "NULL")"))
+            Set(
+                try String.fetchAll(db, sql: "SELECT id FROM request WHERE status IS \(answered ? "NOT NULL" : "NULL")")
+            )
         }
     }
 
@@ -226,7 +247,9 @@ public struct RowResults {
                 """
         )
         guard let row = try Row.fetchOne(statement, arguments: [number]) else { return nil }
-        let citizen: ReleasedCitizen? = try (row["citizen"] as Data?).map { try JSONDecoder().decode(ReleasedCitizen.self, from: $0) }
+        let citizen: ReleasedCitizen? = try (row["citizen"] as Data?).map {
+            try JSONDecoder().decode(ReleasedCitizen.self, from: $0)
+        }
         let notes = [row["notes"] as String, row["errors"] as String? ?? ""].filter { !$0.isEmpty }
         return RowResult(
             sent: row["request_id"] as String? != nil,

@@ -48,8 +48,9 @@ public struct EmbeddedConfiguration: Sendable, Codable, Equatable {
         seed = section.value(.seed, default: defaults.seed)
         latency = section.value(.latency, default: defaults.latency)
         latencyP99 = section.value(.latencyP99, default: defaults.latencyP99)
-        simulatorQuota = section.value(.simulatorQuota, default: defaults.simulatorQuota, "must be 0 or more") { $0 >= 0 }
+        simulatorQuota = section.value(.simulatorQuota, default: defaults.simulatorQuota, "must be 0 or more") {
+            $0 >= 0
+        }
         if latencyP99 < latency { section.report(.latencyP99, "must not be below latency") }
     }
 }
-

@@ -51,6 +51,9 @@ public struct PortalConfiguration: Sendable, Hashable, Codable {
     /// Portal ids become topic names and metric labels: lowercase ASCII letters and digits, 1-32.
     public static func isValidId(_ id: String) -> Bool {
         (1...32).contains(id.utf8.count)
-            && id.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            && id.utf8.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            }
     }
 }

@@ -31,10 +31,14 @@ public enum ProcedureCatalogue {
         }
         let rows = records(of: text)
         guard let header = rows.first else {
-            throw ConfigurationError(key: key, message: "\(file): empty; the first line names the columns code,name,fields")
+            throw ConfigurationError(
+                key: key,
+                message: "\(file): empty; the first line names the columns code,name,fields"
+            )
         }
         let columns = header.values.map { $0.trimmingBlanks.lowercased() }
-        guard let codeColumn = columns.firstIndex(of: "code"), let fieldsColumn = columns.firstIndex(of: "fields") else {
+        guard let codeColumn = columns.firstIndex(of: "code"), let fieldsColumn = columns.firstIndex(of: "fields")
+        else {
             throw ConfigurationError(
                 key: key,
                 message: "\(file) line \(header.line): the header must name the columns code, name and fields"
@@ -44,7 +48,9 @@ public enum ProcedureCatalogue {
         var procedures: [ProcedureConfiguration] = []
         var lineOfCode: [String: Int] = [:]
         for row in rows.dropFirst() where !row.values.allSatisfy({ $0.trimmingBlanks.isEmpty }) {
-            func column(_ index: Int?) -> String { index.flatMap { row.values.indices.contains($0) ? row.values[$0] : nil }?.trimmingBlanks ?? "" }
+            func column(_ index: Int?) -> String {
+                index.flatMap { row.values.indices.contains($0) ? row.values[$0] : nil }?.trimmingBlanks ?? ""
+            }
             let code = column(codeColumn)
             if !ProcedureConfiguration.isValidCode(code) || code == ProcedureConfiguration.defaultCode {
                 report(row.line, "code '\(code)' must be 1-64 characters of A-Z a-z 0-9 . _ - (and not 'default')")

@@ -80,7 +80,8 @@ package struct ContractJSONWriter {
         var text = text
         text.withUTF8 { utf8 in
             var plainFrom = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            for (index, byte) in utf8.enumerated()
+            where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 bytes.append(contentsOf: utf8[plainFrom..<index])
                 appendEscape(byte)
                 plainFrom = index + 1

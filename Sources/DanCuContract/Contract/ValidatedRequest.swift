@@ -130,7 +130,11 @@ extension ValidatedRequest {
             ? verified(matched: true, source: source, attempts: attempts, completedAt: completedAt)
             : outcome(
                 .found,
-                ResultText.lookupFound(fullName: citizen.fullName, idNumber: citizen.idNumber, dateOfBirth: citizen.dateOfBirth),
+                ResultText.lookupFound(
+                    fullName: citizen.fullName,
+                    idNumber: citizen.idNumber,
+                    dateOfBirth: citizen.dateOfBirth
+                ),
                 source: source,
                 attempts: attempts,
                 completedAt: completedAt

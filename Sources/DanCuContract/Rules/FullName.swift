@@ -36,7 +36,8 @@ public enum FullName {
     /// Apostrophes as phones and word processors type them (’ U+2019, ʼ U+02BC) become `'`; zero-width
     /// characters copied along with a name are dropped. Returns `raw` itself when there is nothing to do.
     static func unifyingTypedVariants(_ raw: String) -> String {
-        guard raw.unicodeScalars.contains(where: { $0 == "\u{2019}" || $0 == "\u{02BC}" || Self.isInvisible($0) }) else {
+        guard raw.unicodeScalars.contains(where: { $0 == "\u{2019}" || $0 == "\u{02BC}" || Self.isInvisible($0) })
+        else {
             return raw
         }
         var scalars = String.UnicodeScalarView()
@@ -63,7 +64,8 @@ public enum FullName {
     /// names written with precomposed letters are) is returned as it is: Foundation's normalisation was the
     /// largest single cost of validating a request.
     private static func composed(_ text: String) -> (text: String, isSimple: Bool) {
-        text.unicodeScalars.allSatisfy(isComposedStarter) ? (text, true) : (text.precomposedStringWithCanonicalMapping, false)
+        text.unicodeScalars.allSatisfy(isComposedStarter)
+            ? (text, true) : (text.precomposedStringWithCanonicalMapping, false)
     }
 
     /// The words of `raw` (split at whitespace characters) joined by single spaces. Text made only of

@@ -1,4 +1,3 @@
-
 /// ID numbers as portals send them: the 12-digit personal identification number printed on the
 /// CCCD, or the old 9-digit CMND.
 public enum IdNumber {

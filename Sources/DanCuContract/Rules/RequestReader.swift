@@ -291,7 +291,11 @@ struct RequestReader {
             return []
         }
         if items.isEmpty {
-            report(path, .empty, "Liệt kê ít nhất một trường, hoặc bỏ trường fields để nhận mọi trường thủ tục cho phép.")
+            report(
+                path,
+                .empty,
+                "Liệt kê ít nhất một trường, hoặc bỏ trường fields để nhận mọi trường thủ tục cho phép."
+            )
         }
         var requested = Set<CitizenField>()
         for (index, item) in items.enumerated() {

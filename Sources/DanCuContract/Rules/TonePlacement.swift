@@ -55,7 +55,9 @@ public enum TonePlacement: String, Sendable, Hashable, Codable, CaseIterable {
             return nil
         }
         // The U of QU and the I of GI before another vowel belong to the consonant: QUÝ, GIÀ.
-        if vowels.count > 1, first == 1, (letters[0], letters[1]) == ("Q", "U") || (letters[0], letters[1]) == ("G", "I") {
+        if vowels.count > 1, first == 1,
+            (letters[0], letters[1]) == ("Q", "U") || (letters[0], letters[1]) == ("G", "I")
+        {
             vowels.removeFirst()
         }
         guard vowels.count <= 3 else { return nil }
@@ -67,7 +69,9 @@ public enum TonePlacement: String, Sendable, Hashable, Codable, CaseIterable {
             target = vowels[1]
         } else if vowels.count == 2, !isOpen {
             target = vowels[1]
-        } else if vowels.count == 2, self == .modern, Vowels.modernPairs.contains([letters[vowels[0]], letters[vowels[1]]]) {
+        } else if vowels.count == 2, self == .modern,
+            Vowels.modernPairs.contains([letters[vowels[0]], letters[vowels[1]]])
+        {
             target = vowels[1]
         } else {
             target = vowels[0]
@@ -90,10 +94,13 @@ private enum Vowels {
     /// Base vowel → tone index → the precomposed letter.
     static let composed: [Unicode.Scalar: [Unicode.Scalar]] = Dictionary(
         uniqueKeysWithValues: bases.map { base in
-            (base, toneMarks.map { mark in
-                let text = String(String.UnicodeScalarView([base, mark])).precomposedStringWithCanonicalMapping
-                return text.unicodeScalars.first ?? base
-            })
+            (
+                base,
+                toneMarks.map { mark in
+                    let text = String(String.UnicodeScalarView([base, mark])).precomposedStringWithCanonicalMapping
+                    return text.unicodeScalars.first ?? base
+                }
+            )
         }
     )
 

@@ -1,6 +1,6 @@
-import Foundation
 import DanCuConfig
 import DanCuContract
+import Foundation
 import Kafka
 import Operations
 import PopulationDB
@@ -99,14 +99,20 @@ public struct GatewayConfiguration: Sendable, Codable {
         developmentRequested: Bool = false,
         checkingDeployment: Bool = true
     ) throws(ConfigurationError) -> (GatewayConfiguration, ContractRules) {
-        var configuration = try ConfigurationLoader.load(GatewayConfiguration.self, path: path, environment: environment)
+        var configuration = try ConfigurationLoader.load(
+            GatewayConfiguration.self,
+            path: path,
+            environment: environment
+        )
         if developmentRequested { configuration.embedded.enabled = true }
         var issues = checkingDeployment ? configuration.deploymentIssues() : []
         var rules: ContractRules?
         var procedures = configuration.procedures
         do {
             procedures = try ContractFile.procedures(
-                listed: configuration.procedures, settings: configuration.contract, configurationPath: path
+                listed: configuration.procedures,
+                settings: configuration.contract,
+                configurationPath: path
             )
         } catch {
             issues += error.issues
@@ -125,7 +131,8 @@ public struct GatewayConfiguration: Sendable, Codable {
             }
         }
         let placeholderServers = ["localhost:9092"]
-        let servers = configuration.kafka.bootstrapServers.isEmpty ? placeholderServers : configuration.kafka.bootstrapServers
+        let servers =
+            configuration.kafka.bootstrapServers.isEmpty ? placeholderServers : configuration.kafka.bootstrapServers
         for (scope, properties) in [
             ("kafka.producerProperties", configuration.kafka.producerClientProperties(bootstrapServers: servers)),
             ("kafka.consumerProperties", configuration.kafka.consumerClientProperties(bootstrapServers: servers)),
@@ -148,22 +155,39 @@ public struct GatewayConfiguration: Sendable, Codable {
         case .development:
             var issues: [ConfigurationError.Issue] = []
             if kafkaConfigured {
-                issues.append(.init(key: "kafka.bootstrapServers", message: "must be empty in development mode (embedded.enabled or run --embedded), which starts its own cluster"))
+                issues.append(
+                    .init(
+                        key: "kafka.bootstrapServers",
+                        message:
+                            "must be empty in development mode (embedded.enabled or run --embedded), which starts its own cluster"
+                    )
+                )
             }
             if databaseConfigured {
-                issues.append(.init(key: "populationDb.url", message: "must be empty in development mode (embedded.enabled or run --embedded), which starts its own simulator"))
+                issues.append(
+                    .init(
+                        key: "populationDb.url",
+                        message:
+                            "must be empty in development mode (embedded.enabled or run --embedded), which starts its own simulator"
+                    )
+                )
             }
             return issues
         case .production:
             var issues: [ConfigurationError.Issue] = []
             if !kafkaConfigured {
-                issues.append(.init(key: "kafka.bootstrapServers", message: "is not set (DANCU_KAFKA_BOOTSTRAP_SERVERS)"))
+                issues.append(
+                    .init(key: "kafka.bootstrapServers", message: "is not set (DANCU_KAFKA_BOOTSTRAP_SERVERS)")
+                )
             }
             if !databaseConfigured {
-                issues.append(.init(
-                    key: "populationDb.url",
-                    message: "is not set (DANCU_POPULATION_DB_URL): the gateway never answers portals from a simulator; development mode is asked for with run --embedded"
-                ))
+                issues.append(
+                    .init(
+                        key: "populationDb.url",
+                        message:
+                            "is not set (DANCU_POPULATION_DB_URL): the gateway never answers portals from a simulator; development mode is asked for with run --embedded"
+                    )
+                )
             }
             return issues
         }
@@ -209,21 +233,30 @@ public struct PipelineConfiguration: Sendable, Codable, Equatable {
         let section = try ConfigSection(decoder, keys: CodingKeys.self)
         let defaults = Self()
         requestTopicPattern = section.value(
-            .requestTopicPattern, default: defaults.requestTopicPattern, "must not be empty"
+            .requestTopicPattern,
+            default: defaults.requestTopicPattern,
+            "must not be empty"
         ) { !$0.isEmpty }
         maxInFlightPerPartition = section.value(
-            .maxInFlightPerPartition, default: defaults.maxInFlightPerPartition, "must be between 1 and 100000"
+            .maxInFlightPerPartition,
+            default: defaults.maxInFlightPerPartition,
+            "must be between 1 and 100000"
         ) { (1...100_000).contains($0) }
         maxInFlight = section.value(.maxInFlight, default: defaults.maxInFlight, "must be between 1 and 1000000") {
             (1...1_000_000).contains($0)
         }
-        commitInterval = section.value(.commitInterval, default: defaults.commitInterval, "must be between 10ms and 60s") {
+        commitInterval = section.value(
+            .commitInterval,
+            default: defaults.commitInterval,
+            "must be between 10ms and 60s"
+        ) {
             $0 >= .milliseconds(10) && $0 <= .seconds(60)
         }
         revocationTimeout = section.value(.revocationTimeout, default: defaults.revocationTimeout)
         shutdownTimeout = section.value(.shutdownTimeout, default: defaults.shutdownTimeout)
         duplicateWindow = section.value(.duplicateWindow, default: defaults.duplicateWindow)
-        duplicateCapacity = section.value(.duplicateCapacity, default: defaults.duplicateCapacity, "must be 0 or more") {
+        duplicateCapacity = section.value(.duplicateCapacity, default: defaults.duplicateCapacity, "must be 0 or more")
+        {
             $0 >= 0
         }
         retry = section.value(.retry, default: defaults.retry)
@@ -250,7 +283,9 @@ public struct RetryConfiguration: Sendable, Codable, Equatable {
         let defaults = Self()
         base = section.value(.base, default: defaults.base, "must be positive") { $0 > .seconds(0) }
         cap = section.value(.cap, default: defaults.cap, "must be positive") { $0 > .seconds(0) }
-        attempts = section.value(.attempts, default: defaults.attempts, "must be between 1 and 100") { (1...100).contains($0) }
+        attempts = section.value(.attempts, default: defaults.attempts, "must be between 1 and 100") {
+            (1...100).contains($0)
+        }
         if cap < base { section.report(.cap, "must not be shorter than base") }
     }
 }

@@ -1,5 +1,5 @@
-import DurationUnits
 import DanCuConfig
+import DurationUnits
 
 /// The `kafka` section: how the gateway reaches Kafka. Typed keys cover the common settings; any other
 /// librdkafka property can be given by name under `properties`, `producerProperties` or `consumerProperties`.
@@ -88,18 +88,24 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
         let section = try ConfigSection(decoder, keys: CodingKeys.self)
         let defaults = Self()
         bootstrapServers = section.value(
-            .bootstrapServers, default: defaults.bootstrapServers, "every entry must be host:port"
+            .bootstrapServers,
+            default: defaults.bootstrapServers,
+            "every entry must be host:port"
         ) { $0.allSatisfy(Self.isHostPort) }
         clientId = section.value(.clientId, default: defaults.clientId, "must not be empty") { !$0.isEmpty }
         groupId = section.value(.groupId, default: defaults.groupId, "must not be empty") { !$0.isEmpty }
         assignmentStrategy = section.value(.assignmentStrategy, default: defaults.assignmentStrategy)
         autoOffsetReset = section.value(.autoOffsetReset, default: defaults.autoOffsetReset)
         sessionTimeout = section.value(
-            .sessionTimeout, default: defaults.sessionTimeout, "must be between 6s and 300s"
+            .sessionTimeout,
+            default: defaults.sessionTimeout,
+            "must be between 6s and 300s"
         ) { $0 >= .seconds(6) && $0 <= .seconds(300) }
         linger = section.value(.linger, default: defaults.linger, "must be at most 1s") { $0 <= .seconds(1) }
         deliveryTimeout = section.value(
-            .deliveryTimeout, default: defaults.deliveryTimeout, "must be at least 1s"
+            .deliveryTimeout,
+            default: defaults.deliveryTimeout,
+            "must be at least 1s"
         ) { $0 >= .seconds(1) }
         fetchWait = section.value(.fetchWait, default: defaults.fetchWait, "must be from 1ms to 5s") {
             $0 >= .milliseconds(1) && $0 <= .seconds(5)
@@ -110,7 +116,10 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
         sasl = section.value(.sasl, default: defaults.sasl)
         if securityProtocol.usesSASL {
             for key in sasl.missingKeys {
-                section.report(.sasl, "\(key) is required by \(sasl.mechanism.rawValue) with \(securityProtocol.rawValue)")
+                section.report(
+                    .sasl,
+                    "\(key) is required by \(sasl.mechanism.rawValue) with \(securityProtocol.rawValue)"
+                )
             }
         }
         if !securityProtocol.usesTLS, !tls.isEmpty {

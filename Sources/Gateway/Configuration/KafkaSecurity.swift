@@ -46,8 +46,10 @@ extension KafkaConfiguration {
             let required: [(CodingKeys, Bool)] =
                 switch mechanism {
                 case .oauthBearer:
-                    [(.oauthTokenEndpoint, oauthTokenEndpoint != nil), (.oauthClientId, oauthClientId != nil),
-                     (.oauthClientSecret, oauthClientSecret != nil)]
+                    [
+                        (.oauthTokenEndpoint, oauthTokenEndpoint != nil), (.oauthClientId, oauthClientId != nil),
+                        (.oauthClientSecret, oauthClientSecret != nil),
+                    ]
                 case .scramSHA512, .scramSHA256, .plain:
                     [(.username, username != nil), (.password, password != nil)]
                 }

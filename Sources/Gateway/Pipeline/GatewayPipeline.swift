@@ -45,7 +45,10 @@ public final class GatewayPipeline: Service {
         self.rules = rules
         self.configuration = configuration
         self.logger = logger
-        ledger = OffsetLedger(maxInFlightPerPartition: configuration.maxInFlightPerPartition, maxInFlight: configuration.maxInFlight)
+        ledger = OffsetLedger(
+            maxInFlightPerPartition: configuration.maxInFlightPerPartition,
+            maxInFlight: configuration.maxInFlight
+        )
     }
 
     /// Pauses what a full portal queue or an open circuit should stop, and resumes it when they clear.
@@ -71,7 +74,9 @@ public final class GatewayPipeline: Service {
         consumer.resume(actions.resume)
         logger.debug(
             "Partitions paused or resumed",
-            metadata: ["paused": "\(actions.pause.map(\.description))", "resumed": "\(actions.resume.map(\.description))"]
+            metadata: [
+                "paused": "\(actions.pause.map(\.description))", "resumed": "\(actions.resume.map(\.description))",
+            ]
         )
     }
 
@@ -184,7 +189,9 @@ public final class GatewayPipeline: Service {
                     updateLedger(answered.ticket, after: .published)
                 case .refused(let refused):
                     // Retried in a task of its own: a record Kafka keeps refusing holds back no other ticket.
-                    messageTasks.start { [self] in updateLedger(answered.ticket, after: await processor.redeliver(refused)) }
+                    messageTasks.start { [self] in
+                        updateLedger(answered.ticket, after: await processor.redeliver(refused))
+                    }
                 }
             }
         }
@@ -201,7 +208,10 @@ public final class GatewayPipeline: Service {
             guard !Task.isCancelled else { return }
             logger.critical(
                 "A request could be neither answered nor dead-lettered; its partition's commits wait for a restart",
-                metadata: ["topic": "\(ticket.partition.topic)", "partition": "\(ticket.partition.partition)", "offset": "\(ticket.offset)"]
+                metadata: [
+                    "topic": "\(ticket.partition.topic)", "partition": "\(ticket.partition.partition)",
+                    "offset": "\(ticket.offset)",
+                ]
             )
         }
     }
@@ -239,13 +249,18 @@ public final class GatewayPipeline: Service {
     /// Instances of one group split the national quota by their share of the request partitions, so that
     /// together they stay within it (Docs/operations.md). Recomputed at every assignment, and at the start of every revocation.
     private func updateQuotaShare(leaving: Set<TopicPartition> = []) async {
-        let owned = ledger.ownedPartitions.filter { !leaving.contains($0) && rules.portal(forRequestTopic: $0.topic) != nil }.count
+        let owned = ledger.ownedPartitions.filter {
+            !leaving.contains($0) && rules.portal(forRequestTopic: $0.topic) != nil
+        }.count
         do {
             let total = try await consumer.partitionCounts(of: Set(rules.requestTopics)).values.reduce(0, +)
             guard total > 0 else { return }
             let share = max(Double(owned) / Double(total), Self.minimumShare)
             scheduler.setShare(min(share, 1))
-            logger.info("Quota share", metadata: ["ownedPartitions": "\(owned)", "requestPartitions": "\(total)", "share": "\(share)"])
+            logger.info(
+                "Quota share",
+                metadata: ["ownedPartitions": "\(owned)", "requestPartitions": "\(total)", "share": "\(share)"]
+            )
         } catch {
             logger.warning("Quota share unchanged: partition counts unavailable", metadata: ["error": "\(error)"])
         }

@@ -24,7 +24,9 @@ final class OffsetLedger: Sendable {
     private let state: Mutex<State>
 
     init(maxInFlightPerPartition: Int, maxInFlight: Int) {
-        state = Mutex(State(ledger: PartitionLedger(maxInFlightPerPartition: maxInFlightPerPartition, maxInFlight: maxInFlight)))
+        state = Mutex(
+            State(ledger: PartitionLedger(maxInFlightPerPartition: maxInFlightPerPartition, maxInFlight: maxInFlight))
+        )
     }
 
     func assigned(_ partitions: [TopicPartition]) -> Actions {

@@ -221,7 +221,8 @@ struct PartitionLedger {
     }
 
     /// Tells the consumer what the partition should now be, where that differs from what it was last told.
-    private mutating func reconcile(at index: Dictionary<TopicPartition, Partition>.Index, into actions: inout Actions) {
+    private mutating func reconcile(at index: Dictionary<TopicPartition, Partition>.Index, into actions: inout Actions)
+    {
         let key = partitions.keys[index]
         let paused = partitions.values[index].atCapacity || sharedPauseReasonHolds(for: key)
         guard paused != partitions.values[index].paused else { return }
@@ -231,7 +232,10 @@ struct PartitionLedger {
 
     /// Changes an owned partition in place; `nil` when it is not owned. A copy taken out and written back
     /// would share its offsets' storage, and the change would copy all of them, every message.
-    private mutating func withPartition<Result>(_ key: TopicPartition, _ change: (inout Partition) -> Result?) -> Result? {
+    private mutating func withPartition<Result>(
+        _ key: TopicPartition,
+        _ change: (inout Partition) -> Result?
+    ) -> Result? {
         guard let index = partitions.index(forKey: key) else { return nil }
         return change(&partitions.values[index])
     }

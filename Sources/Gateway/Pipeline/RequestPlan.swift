@@ -84,7 +84,9 @@ struct RequestPlanner: Sendable {
         case .answer(let outcome):
             return (plan(.answeredByRules(outcome)), Consumed(portal: outcome.portal, type: outcome.type, channel: nil))
         case .query(let request):
-            return (plan(.query(request)), Consumed(portal: request.portal, type: request.type, channel: request.channel))
+            return (
+                plan(.query(request)), Consumed(portal: request.portal, type: request.type, channel: request.channel)
+            )
         }
     }
 

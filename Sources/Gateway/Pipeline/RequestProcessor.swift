@@ -145,7 +145,12 @@ struct RequestProcessor: Sendable {
         }
     }
 
-    private func carryOut(_ plan: RequestPlan, message: KafkaMessage, started: SchedulingInstant, span: (any Span)?) async -> Disposition {
+    private func carryOut(
+        _ plan: RequestPlan,
+        message: KafkaMessage,
+        started: SchedulingInstant,
+        span: (any Span)?
+    ) async -> Disposition {
         switch plan {
         case .answerNow(let answer):
             let publication = publication(of: message, answer: answer, started: started, span: span)
@@ -157,16 +162,30 @@ struct RequestProcessor: Sendable {
         case .callDatabase(let request):
             let traceparent = message.headers.first(named: Self.traceparentHeader)?.stringValue
             let upstreamTime = UpstreamTime()
-            guard let outcome = await upstream.resolve(
-                request, source: Self.source(of: message.topicPartition), traceparent: traceparent, upstreamTime: upstreamTime
-            ) else {
+            guard
+                let outcome = await upstream.resolve(
+                    request,
+                    source: Self.source(of: message.topicPartition),
+                    traceparent: traceparent,
+                    upstreamTime: upstreamTime
+                )
+            else {
                 duplicates.abandon(AnswerableRequest.query(request).key)
                 span?.end()
-                logger.log(.debug, request: request.requestId, portal: request.portal, "Request withdrawn: its partition is leaving this instance")
+                logger.log(
+                    .debug,
+                    request: request.requestId,
+                    portal: request.portal,
+                    "Request withdrawn: its partition is leaving this instance"
+                )
                 return .withdrawn
             }
             let publication = publication(
-                of: message, answer: .fresh(outcome, of: .query(request)), started: started, span: span, upstreamTime: upstreamTime
+                of: message,
+                answer: .fresh(outcome, of: .query(request)),
+                started: started,
+                span: span,
+                upstreamTime: upstreamTime
             )
             return await deliver(publication, records: publication.records)
         case .waitForFirstCopy(let request):
@@ -174,7 +193,12 @@ struct RequestProcessor: Sendable {
                 // The first copy gave up (its partition left, or Kafka refused its outcome): plan this copy afresh.
                 return await carryOut(planner.plan(request), message: message, started: started, span: span)
             }
-            return await carryOut(.answerNow(.repeated(previous, of: request)), message: message, started: started, span: span)
+            return await carryOut(
+                .answerNow(.repeated(previous, of: request)),
+                message: message,
+                started: started,
+                span: span
+            )
         }
     }
 
@@ -198,41 +222,79 @@ struct RequestProcessor: Sendable {
                 request: key.requestId,
                 portal: key.portal,
                 "Outcome ready",
-                metadata: ["status": "\(outcome.status.rawValue)", "source": "\(outcome.source.rawValue)", "attempts": "\(outcome.attempts)"]
+                metadata: [
+                    "status": "\(outcome.status.rawValue)", "source": "\(outcome.source.rawValue)",
+                    "attempts": "\(outcome.attempts)",
+                ]
             )
             let auditRecord = request.query.flatMap { audit.record(for: $0, outcome: outcome) }
-            let records = [outcomeRecord(for: message, key: key, bytes: outcome.jsonBytes(), span: span)] + (auditRecord.map { [$0] } ?? [])
+            let records =
+                [outcomeRecord(for: message, key: key, bytes: outcome.jsonBytes(), span: span)]
+                + (auditRecord.map { [$0] } ?? [])
             return Publication(
-                message: message, key: key, records: records, fresh: outcome, started: started, upstreamTime: upstreamTime, span: span
+                message: message,
+                key: key,
+                records: records,
+                fresh: outcome,
+                started: started,
+                upstreamTime: upstreamTime,
+                span: span
             )
         case .repeated(let previous, _):
-            logger.log(.debug, request: key.requestId, portal: key.portal, "Duplicate request: publishing the first outcome again")
+            logger.log(
+                .debug,
+                request: key.requestId,
+                portal: key.portal,
+                "Duplicate request: publishing the first outcome again"
+            )
             return Publication(
-                message: message, key: key, records: [outcomeRecord(for: message, key: key, bytes: previous, span: span)], fresh: nil,
-                started: started, upstreamTime: nil, span: span
+                message: message,
+                key: key,
+                records: [outcomeRecord(for: message, key: key, bytes: previous, span: span)],
+                fresh: nil,
+                started: started,
+                upstreamTime: nil,
+                span: span
             )
         }
     }
 
     /// The outcome on the asking portal's topic, keyed as the request was. Only configured portals' requests
     /// get this far: `decide` dead-letters the others.
-    private func outcomeRecord(for message: KafkaMessage, key: DuplicateFilter.Key, bytes: [UInt8], span: (any Span)?) -> KafkaRecord {
-        var headers = [KafkaHeader(name: Self.requestIdHeader, string: key.requestId)] + traceHeaders(of: message, span: span)
+    private func outcomeRecord(
+        for message: KafkaMessage,
+        key: DuplicateFilter.Key,
+        bytes: [UInt8],
+        span: (any Span)?
+    ) -> KafkaRecord {
+        var headers =
+            [KafkaHeader(name: Self.requestIdHeader, string: key.requestId)] + traceHeaders(of: message, span: span)
         if mode == .development { headers.append(KafkaHeader(name: Self.environmentHeader, string: mode.rawValue)) }
-        return KafkaRecord(topic: rules.outcomeTopic(forPortalId: key.portal), key: message.key, value: bytes, headers: headers)
+        return KafkaRecord(
+            topic: rules.outcomeTopic(forPortalId: key.portal),
+            key: message.key,
+            value: bytes,
+            headers: headers
+        )
     }
 
     /// Publishes `records` (those of the publication still unacknowledged), retrying what may succeed later;
     /// an outcome its topic refuses becomes a dead letter, so the request does not vanish.
     private func deliver(_ publication: Publication, records: [KafkaRecord]) async -> Disposition {
-        if await publish(records, logger: logger.forRequest(id: publication.key.requestId, portal: publication.key.portal)) {
+        if await publish(
+            records,
+            logger: logger.forRequest(id: publication.key.requestId, portal: publication.key.portal)
+        ) {
             completeAcknowledged(publication)
             return .published
         }
         if publication.fresh != nil { duplicates.abandon(publication.key) }
         publication.span?.end()
         guard !Task.isCancelled else { return .unpublished }
-        let deadLettered = await deadLetter(publication.message, reason: "outcome_not_published: the outcome topic refused the outcome")
+        let deadLettered = await deadLetter(
+            publication.message,
+            reason: "outcome_not_published: the outcome topic refused the outcome"
+        )
         return deadLettered ? .published : .unpublished
     }
 
@@ -241,7 +303,12 @@ struct RequestProcessor: Sendable {
         if let outcome = publication.fresh {
             duplicates.complete(publication.key, outcome: publication.records[0].value ?? [])
             let elapsed = publication.started.duration(to: clock.now)
-            metrics.outcomePublished(portal: outcome.portal, status: outcome.status, source: outcome.source, endToEnd: elapsed)
+            metrics.outcomePublished(
+                portal: outcome.portal,
+                status: outcome.status,
+                source: outcome.source,
+                endToEnd: elapsed
+            )
             metrics.gatewayOverhead(elapsed - (publication.upstreamTime?.total ?? .zero))
         }
         publication.span?.end()
@@ -298,7 +365,12 @@ struct RequestProcessor: Sendable {
                 KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
                 KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
             ]
-        let withValue = KafkaRecord(topic: rules.deadLetterTopic, key: message.key, value: message.value, headers: headers)
+        let withValue = KafkaRecord(
+            topic: rules.deadLetterTopic,
+            key: message.key,
+            value: message.value,
+            headers: headers
+        )
         var published = await publish([withValue], logger: logger)
         if !published, !Task.isCancelled {
             let omitted = KafkaHeader(name: Self.valueOmittedHeader, string: String(message.value?.count ?? 0))
@@ -310,7 +382,10 @@ struct RequestProcessor: Sendable {
         guard published else { return false }
         logger.warning(
             "Request dead-lettered",
-            metadata: ["reason": "\(reason)", "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"]
+            metadata: [
+                "reason": "\(reason)", "topic": "\(message.topic)", "partition": "\(message.partition)",
+                "offset": "\(message.offset)",
+            ]
         )
         return true
     }
@@ -333,12 +408,22 @@ struct RequestProcessor: Sendable {
             guard let (_, firstError) = failed.first else { return true }
             attempt += 1
             guard failed.allSatisfy({ $0.1.isRetriable }) else {
-                logger().error("Kafka refused a record", metadata: ["topic": "\(failed[0].0.topic)", "error": "\(firstError)"])
+                logger().error(
+                    "Kafka refused a record",
+                    metadata: ["topic": "\(failed[0].0.topic)", "error": "\(firstError)"]
+                )
                 return false
             }
-            logger().warning("Publishing failed; retrying", metadata: ["error": "\(firstError)", "attempt": "\(attempt)"])
+            logger().warning(
+                "Publishing failed; retrying",
+                metadata: ["error": "\(firstError)", "attempt": "\(attempt)"]
+            )
             pending = failed.map(\.0)
-            let backoff = retry.delay(afterAttempts: min(attempt, retry.attempts - 1), retryAfter: nil, unitRandom: Double.random(in: 0.5..<1))
+            let backoff = retry.delay(
+                afterAttempts: min(attempt, retry.attempts - 1),
+                retryAfter: nil,
+                unitRandom: Double.random(in: 0.5..<1)
+            )
             try? await clock.sleep(for: backoff ?? .seconds(1))
         }
         return false

@@ -51,7 +51,12 @@ struct UpstreamAccess: Sendable {
     /// The request's outcome; `nil` when its source (partition) was withdrawn before it could call: this
     /// instance no longer owns it, and the next owner answers it.
     /// - Parameter upstreamTime: adds up the time spent in population-database exchanges.
-    func resolve(_ request: ValidatedRequest, source: String, traceparent: String?, upstreamTime: UpstreamTime) async -> Outcome? {
+    func resolve(
+        _ request: ValidatedRequest,
+        source: String,
+        traceparent: String?,
+        upstreamTime: UpstreamTime
+    ) async -> Outcome? {
         let deadline = scheduler.now.advanced(by: .seconds(max(0, request.deadline.timeIntervalSince(wallClock()))))
         let query = PopulationQuery(
             requestId: request.requestId,
@@ -71,7 +76,12 @@ struct UpstreamAccess: Sendable {
         guard cachedTypes.contains(request.type) else {
             return await outcome(request) {
                 try await callWithRetries(
-                    request, source: source, deadline: deadline, operation: operation, upstreamTime: upstreamTime, call: call
+                    request,
+                    source: source,
+                    deadline: deadline,
+                    operation: operation,
+                    upstreamTime: upstreamTime,
+                    call: call
                 )
             }
         }
@@ -80,7 +90,12 @@ struct UpstreamAccess: Sendable {
         let ownCall = { @Sendable () async throws -> Answer in
             attemptsOfOwnCall.withLock { $0 = 0 }
             let answer = try await callWithRetries(
-                request, source: source, deadline: deadline, operation: operation, upstreamTime: upstreamTime, call: call
+                request,
+                source: source,
+                deadline: deadline,
+                operation: operation,
+                upstreamTime: upstreamTime,
+                call: call
             )
             attemptsOfOwnCall.withLock { $0 = answer.attempts }
             return answer.result
@@ -107,11 +122,16 @@ struct UpstreamAccess: Sendable {
                         fromCache = cached
                     }
                     metrics.cache(hit: fromCache)
-                    return (answer, fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 }, fromCache ? .cache : .populationDb)
+                    return (
+                        answer, fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 },
+                        fromCache ? .cache : .populationDb
+                    )
                 } catch is CancellationError where !Task.isCancelled {
                     // The request whose call this one joined was cancelled; this one still wants an answer.
                     continue
-                } catch let failure as Failure where failure.kind == .withdrawn && attemptsOfOwnCall.withLock({ $0 == nil }) {
+                } catch let failure as Failure
+                    where failure.kind == .withdrawn && attemptsOfOwnCall.withLock({ $0 == nil })
+                {
                     // The joined call's request was withdrawn, not this one.
                     continue
                 }
@@ -175,7 +195,12 @@ struct UpstreamAccess: Sendable {
         while true {
             guard scheduler.now < deadline else { throw Failure(kind: .expired, attempts: attempts) }
             let permit: UpstreamPermit
-            switch try await scheduler.acquire(portal: request.portal, channel: request.channel, deadline: deadline, source: source) {
+            switch try await scheduler.acquire(
+                portal: request.portal,
+                channel: request.channel,
+                deadline: deadline,
+                source: source
+            ) {
             case .permit(let granted): permit = granted
             case .expired: throw Failure(kind: .expired, attempts: attempts)
             case .withdrawn: throw Failure(kind: .withdrawn, attempts: attempts)
@@ -195,15 +220,22 @@ struct UpstreamAccess: Sendable {
                 upstreamTime.add(latency)
                 permit.complete(.success(latency: latency))
                 breaker.recordSuccess()
-                metrics.upstreamCall(operation: operation.rawValue, httpStatus: 200, outcome: Self.callOutcome(answer), latency: latency)
+                metrics.upstreamCall(
+                    operation: operation.rawValue,
+                    httpStatus: 200,
+                    outcome: Self.callOutcome(answer),
+                    latency: latency
+                )
                 metrics.upstreamReachable(true)
                 return (answer, attempts, .populationDb)
             } catch {
                 let latency = started.duration(to: clock.now)
                 upstreamTime.add(latency)
                 metrics.upstreamCall(
-                    operation: operation.rawValue, httpStatus: error.httpStatus,
-                    outcome: error.isRetriable ? .retriable : .permanent, latency: latency
+                    operation: operation.rawValue,
+                    httpStatus: error.httpStatus,
+                    outcome: error.isRetriable ? .retriable : .permanent,
+                    latency: latency
                 )
                 if error.code == .rateLimited {
                     permit.complete(.rateLimited(retryAfter: error.retryAfter))
@@ -215,10 +247,15 @@ struct UpstreamAccess: Sendable {
                     }
                 }
                 logger.forRequest(id: request.requestId, portal: request.portal).debug(
-                    "Population database call failed", metadata: ["error": "\(error)", "attempt": "\(attempts)"]
+                    "Population database call failed",
+                    metadata: ["error": "\(error)", "attempt": "\(attempts)"]
                 )
                 guard error.isRetriable,
-                    let delay = retry.delay(afterAttempts: attempts, retryAfter: error.retryAfter, unitRandom: Double.random(in: 0..<1))
+                    let delay = retry.delay(
+                        afterAttempts: attempts,
+                        retryAfter: error.retryAfter,
+                        unitRandom: Double.random(in: 0..<1)
+                    )
                 else {
                     throw Failure(kind: .unavailable, attempts: attempts)
                 }
@@ -258,4 +295,3 @@ struct AuditTrail: Sendable {
         return KafkaRecord(topic: topic, key: Array(record.key.utf8), value: record.jsonBytes())
     }
 }
-

@@ -42,7 +42,10 @@ public struct GatewayRuntime: Sendable {
             let issues = configuration.deploymentIssues()
             guard issues.isEmpty else { throw ConfigurationError(issues: issues) }
             guard configuration.mode == .production else {
-                throw ConfigurationError(key: "embedded.enabled", message: "development mode starts its own stand-ins (DevelopmentEnvironment)")
+                throw ConfigurationError(
+                    key: "embedded.enabled",
+                    message: "development mode starts its own stand-ins (DevelopmentEnvironment)"
+                )
             }
             return Connections(kafka: configuration.kafka, populationDb: configuration.populationDb, mode: .production)
         }
@@ -106,20 +109,31 @@ public struct GatewayRuntime: Sendable {
             portalNames: Dictionary(uniqueKeysWithValues: rules.portals.map { ($0.id, $0.displayName) }),
             mode: connections.mode
         )
-        let producer = try KafkaProducer(properties: connections.kafka.producerClientProperties(bootstrapServers: servers), logger: logger)
+        let producer = try KafkaProducer(
+            properties: connections.kafka.producerClientProperties(bootstrapServers: servers),
+            logger: logger
+        )
         let consumer = try KafkaConsumer(
             properties: connections.kafka.consumerClientProperties(bootstrapServers: servers),
             logger: logger,
             onStatistics: { metrics.kafka($0) }
         )
-        let client = try PopulationDBClient(configuration: populationDb, url: connections.populationDatabaseURL, logger: logger)
+        let client = try PopulationDBClient(
+            configuration: populationDb,
+            url: connections.populationDatabaseURL,
+            logger: logger
+        )
         // The one clock of the request path; tests give each part a TestClock instead.
         let clock = ContinuousClock()
         let wallClock: @Sendable () -> Date = { Date() }
         let quota = populationDb.quota
         let scheduler = UpstreamScheduler(
             configuration: configuration.scheduler,
-            quota: QuotaSettings(requestsPerSecond: Double(quota.requestsPerSecond), burst: quota.burst, maxInFlight: quota.maxInFlight),
+            quota: QuotaSettings(
+                requestsPerSecond: Double(quota.requestsPerSecond),
+                burst: quota.burst,
+                maxInFlight: quota.maxInFlight
+            ),
             portals: rules.portals,
             clock: clock,
             logger: logger
@@ -147,13 +161,21 @@ public struct GatewayRuntime: Sendable {
             clock: clock
         )
         let processor = RequestProcessor(
-            planner: RequestPlanner(rules: rules, duplicates: duplicates, cachedOutcome: { upstream.cachedOutcome($0) }, wallClock: wallClock),
+            planner: RequestPlanner(
+                rules: rules,
+                duplicates: duplicates,
+                cachedOutcome: { upstream.cachedOutcome($0) },
+                wallClock: wallClock
+            ),
             rules: rules,
             upstream: upstream,
             producer: producer,
             duplicates: duplicates,
             metrics: metrics,
-            audit: AuditTrail(topic: configuration.audit.topic, hasher: AuditHasher(secret: configuration.audit.secret)),
+            audit: AuditTrail(
+                topic: configuration.audit.topic,
+                hasher: AuditHasher(secret: configuration.audit.secret)
+            ),
             retry: RetryPolicy(configuration.pipeline.retry),
             logger: logger,
             mode: connections.mode,
@@ -170,8 +192,16 @@ public struct GatewayRuntime: Sendable {
             configuration: configuration.pipeline,
             logger: logger
         )
-        let admin = AdminServer(configuration: configuration.admin, metrics: metrics, registry: registry, logger: logger) { port in
-            logger.notice("Admin server: dashboard, /metrics, /status, /healthz, /readyz", metadata: ["url": "http://\(configuration.admin.host):\(port)/"])
+        let admin = AdminServer(
+            configuration: configuration.admin,
+            metrics: metrics,
+            registry: registry,
+            logger: logger
+        ) { port in
+            logger.notice(
+                "Admin server: dashboard, /metrics, /status, /healthz, /readyz",
+                metadata: ["url": "http://\(configuration.admin.host):\(port)/"]
+            )
         }
         return Parts(
             metrics: metrics,
@@ -193,12 +223,17 @@ public struct GatewayRuntime: Sendable {
     private func serviceGroupConfiguration(services: [any Service], handlesSignals: Bool) -> ServiceGroupConfiguration {
         var group = ServiceGroupConfiguration(
             services: services.map {
-                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                .init(
+                    service: $0,
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup
+                )
             },
             gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
             logger: logger
         )
-        group.maximumGracefulShutdownDuration = configuration.pipeline.shutdownTimeout.duration + Self.producerFlushTimeout + .seconds(5)
+        group.maximumGracefulShutdownDuration =
+            configuration.pipeline.shutdownTimeout.duration + Self.producerFlushTimeout + .seconds(5)
         return group
     }
 }

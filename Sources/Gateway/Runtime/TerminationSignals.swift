@@ -5,7 +5,11 @@ import ServiceLifecycle
 public enum TerminationSignals {
     /// Returns when SIGTERM or SIGINT arrives.
     public static func wait(logger: Logger) async throws {
-        let group = ServiceGroup(services: [UntilShutdown()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(
+            services: [UntilShutdown()],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
         try await group.run()
     }
 

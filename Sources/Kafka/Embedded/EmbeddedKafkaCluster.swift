@@ -58,7 +58,10 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// Delays every answer of a broker, as a slow network would.
     public func setRoundTripTime(_ duration: Duration, broker brokerID: Int32) throws(KafkaError) {
-        try check(rd_kafka_mock_broker_set_rtt(cluster, brokerID, Int32(duration / .milliseconds(1))), "broker \(brokerID) rtt")
+        try check(
+            rd_kafka_mock_broker_set_rtt(cluster, brokerID, Int32(duration / .milliseconds(1))),
+            "broker \(brokerID) rtt"
+        )
     }
 
     /// Makes the next requests of one Kafka API (by its protocol key, e.g. 0 for Produce) fail with
@@ -72,7 +75,10 @@ public final class EmbeddedKafkaCluster: Sendable {
 
     /// Moves the leadership of a partition to another broker.
     public func setPartitionLeader(topic: String, partition: Int32, broker brokerID: Int32) throws(KafkaError) {
-        try check(rd_kafka_mock_partition_set_leader(cluster, topic, partition, brokerID), "leader of \(topic)[\(partition)]")
+        try check(
+            rd_kafka_mock_partition_set_leader(cluster, topic, partition, brokerID),
+            "leader of \(topic)[\(partition)]"
+        )
     }
 
     private func check(_ error: rd_kafka_resp_err_t, _ what: String) throws(KafkaError) {

@@ -35,7 +35,10 @@ final class RDKafkaClient: Sendable {
         // librdkafka's own log lines go to the event queue and from there to swift-log.
         properties["log.queue"] = "true"
         let configuration = try Self.makeConfiguration(properties)
-        rd_kafka_conf_set_events(configuration, events | RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS)
+        rd_kafka_conf_set_events(
+            configuration,
+            events | RD_KAFKA_EVENT_LOG | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS
+        )
 
         let errorCapacity = 512
         var errorText = [CChar](repeating: 0, count: errorCapacity)
@@ -173,7 +176,9 @@ extension TopicPartitionList {
         entries.reserveCapacity(count)
         for index in 0..<count {
             let element = list.pointee.elems[index]
-            entries.append((TopicPartition(topic: String(cString: element.topic), partition: element.partition), element.offset))
+            entries.append(
+                (TopicPartition(topic: String(cString: element.topic), partition: element.partition), element.offset)
+            )
         }
         self.entries = entries
     }

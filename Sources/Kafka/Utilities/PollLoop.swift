@@ -34,7 +34,9 @@ final class PollLoop: Sendable {
     /// Stops the loop and waits for the iteration in progress to end (at most one poll timeout).
     func stop() {
         let (exchanged, _) = control.stopped.compareExchange(
-            expected: false, desired: true, ordering: .acquiringAndReleasing
+            expected: false,
+            desired: true,
+            ordering: .acquiringAndReleasing
         )
         guard exchanged else { return }
         wake()

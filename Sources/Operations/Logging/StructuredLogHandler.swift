@@ -25,7 +25,11 @@ extension Logger {
         _ message: @autoclosure () -> Logger.Message,
         metadata: @autoclosure () -> Logger.Metadata = [:]
     ) {
-        log(level: level, message(), metadata: metadata().merging(Self.requestMetadata(id: requestId, portal: portal)) { $1 })
+        log(
+            level: level,
+            message(),
+            metadata: metadata().merging(Self.requestMetadata(id: requestId, portal: portal)) { $1 }
+        )
     }
 
     private static func requestMetadata(id requestId: String, portal: String) -> Logger.Metadata {

@@ -1,12 +1,13 @@
-import Scheduling
-import DurationUnits
 import DanCuConfig
 import DanCuContract
+import DurationUnits
 import Kafka
 import Metrics
+import Scheduling
+import Synchronization
+
 import class Prometheus.PrometheusCollectorRegistry
 import struct Prometheus.PrometheusMetricsFactory
-import Synchronization
 
 /// Everything the pipeline reports, in one place. Each call updates the swift-metrics instruments that
 /// `/metrics` exposes and the rolling status board behind `/status` and the dashboard.
@@ -130,7 +131,10 @@ public final class GatewayMetrics: Sendable {
         for portal in portals {
             for status in OutcomeStatus.allCases {
                 for source in OutcomeSource.allCases {
-                    _ = counter(Name.outcomes, [("portal", portal), ("status", status.rawValue), ("source", source.rawValue)])
+                    _ = counter(
+                        Name.outcomes,
+                        [("portal", portal), ("status", status.rawValue), ("source", source.rawValue)]
+                    )
                 }
             }
         }
@@ -149,16 +153,20 @@ public final class GatewayMetrics: Sendable {
 
     /// A request read from a portal's topic; `type` and `channel` are nil when the request could not be read.
     public func requestConsumed(portal: String, type: RequestType?, channel: Channel?) {
-        counter(Name.requestsConsumed, [
+        counter(
+            Name.requestsConsumed,
+            [
                 ("portal", portal), ("type", type?.rawValue ?? "unknown"), ("channel", channel?.rawValue ?? "unknown"),
-            ]).increment()
+            ]
+        ).increment()
         let second = currentSecond()
         board.withLock { $0.requestConsumed(portal: portal, at: second) }
     }
 
     /// An outcome published back to its portal; `endToEnd` runs from the request's arrival.
     public func outcomePublished(portal: String, status: OutcomeStatus, source: OutcomeSource, endToEnd: Duration) {
-        counter(Name.outcomes, [("portal", portal), ("status", status.rawValue), ("source", source.rawValue)]).increment()
+        counter(Name.outcomes, [("portal", portal), ("status", status.rawValue), ("source", source.rawValue)])
+            .increment()
         timer(Name.endToEndLatency).recordNanoseconds(endToEnd.inNanoseconds)
         let second = currentSecond()
         board.withLock {
@@ -174,10 +182,13 @@ public final class GatewayMetrics: Sendable {
 
     /// One population-database call; `httpStatus` is nil when no response came (timeout, connection refused).
     public func upstreamCall(operation: String, httpStatus: Int?, outcome: UpstreamCallOutcome, latency: Duration) {
-        counter(Name.upstreamCalls, [
+        counter(
+            Name.upstreamCalls,
+            [
                 ("operation", operation), ("status", httpStatus.map(String.init) ?? "none"),
                 ("outcome", outcome.rawValue),
-            ]).increment()
+            ]
+        ).increment()
         timer(Name.upstreamLatency, [("operation", operation)])
             .recordNanoseconds(latency.inNanoseconds)
         let second = currentSecond()

@@ -1,7 +1,7 @@
-import Scheduling
-import DurationUnits
 import DanCuContract
+import DurationUnits
 import Kafka
+import Scheduling
 
 /// The rolling in-memory view behind `/status`: one slot per second for the last `windowSeconds`, plus
 /// totals and the latest gauges. A plain value that `GatewayMetrics` guards with a lock; time comes in as

@@ -19,7 +19,8 @@ public enum GatewayTracing {
         otel.logs.enabled = false
         otel.traces.exporter = .otlp
         // An endpoint set here is used as it is, so the signal's path is added as the specification's default would.
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
+        let base =
+            configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         otel.traces.otlpExporter.endpoint = base + "/v1/traces"
         otel.traces.otlpExporter.protocol = .httpProtobuf
         if let sampler = OTel.Configuration.TracesConfiguration.SamplerConfiguration.parentBasedTraceIDRatio(

@@ -92,7 +92,10 @@ public final class PopulationDBClient: Sendable {
 
     // MARK: Calling
 
-    private func call(_ operation: PopulationOperation, _ query: PopulationQuery) async throws(PopulationDBError)
+    private func call(
+        _ operation: PopulationOperation,
+        _ query: PopulationQuery
+    ) async throws(PopulationDBError)
         -> PopulationSOAP.Answer
     {
         guard query.idKind != nil else {
@@ -181,7 +184,11 @@ public final class PopulationDBClient: Sendable {
         return request
     }
 
-    private func interpret(_ exchange: Exchange, _ operation: PopulationOperation, requestId: String)
+    private func interpret(
+        _ exchange: Exchange,
+        _ operation: PopulationOperation,
+        requestId: String
+    )
         throws(PopulationDBError) -> PopulationSOAP.Answer
     {
         let status = Int(exchange.status.code)
@@ -271,7 +278,9 @@ public final class PopulationDBClient: Sendable {
         return nil
     }
 
-    private static func tlsConfiguration(_ files: TLSFiles) throws(PopulationDBError)
+    private static func tlsConfiguration(
+        _ files: TLSFiles
+    ) throws(PopulationDBError)
         -> TLSConfiguration
     {
         var tls = TLSConfiguration.makeClientConfiguration()

@@ -117,7 +117,10 @@ public enum PopulationSOAP {
         case fault(Fault)
     }
 
-    static func decodeAnswer(_ operation: PopulationOperation, _ body: some Sequence<UInt8>) throws(MessageError)
+    static func decodeAnswer(
+        _ operation: PopulationOperation,
+        _ body: some Sequence<UInt8>
+    ) throws(MessageError)
         -> Answer
     {
         let content = try bodyContent(of: body)

@@ -56,7 +56,10 @@ struct XMLTreeParser {
     }
 
     /// Parses an element whose `<` has been consumed.
-    private mutating func parseElement(scope parentScope: NamespaceScope, depth: Int) throws(XMLParseError)
+    private mutating func parseElement(
+        scope parentScope: NamespaceScope,
+        depth: Int
+    ) throws(XMLParseError)
         -> XMLTreeElement
     {
         guard depth < Self.maximumDepth else { throw failure("elements nested too deeply") }

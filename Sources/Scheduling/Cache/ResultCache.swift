@@ -259,7 +259,10 @@ extension ResultCache.State {
     /// The answer the cache holds for the pending load's key, counted as a hit. `nil` on a miss (a cached yes
     /// is one for a caller that needs the record), which is not counted here: the caller goes on to load or
     /// to join a load.
-    fileprivate mutating func cachedAnswer(for pending: ResultCache.Pending, now: SchedulingInstant) -> ResultCache.Fresh? {
+    fileprivate mutating func cachedAnswer(
+        for pending: ResultCache.Pending,
+        now: SchedulingInstant
+    ) -> ResultCache.Fresh? {
         let lookup = entries.value(for: pending.key, now: now)
         releaseRemoved()
         switch lookup {

@@ -1,6 +1,6 @@
-import DurationUnits
 import DanCuContract
 import DequeModule
+import DurationUnits
 
 /// How a waiting request leaves the scheduler's queues.
 enum WaitResolution: Sendable {
