@@ -223,6 +223,7 @@ let package = Package(
             dependencies: [
                 "CommandSupport",
                 "BatchCampaign",
+                "DanCuConfig",
                 "DanCuContract",
                 // For the configuration: the gateway's own loader and checks.
                 "Gateway",
@@ -365,7 +366,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BatchCampaignTests",
-            dependencies: ["BatchCampaign", "DanCuContract", "Kafka", "SyntheticPopulation"],
+            dependencies: [
+                "BatchCampaign", "DanCuContract", "Kafka", "SyntheticPopulation",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             // Writes the Excel and CSV fixtures and reads our output back with openpyxl.
             exclude: ["excel_fixtures.py"],
             swiftSettings: strictSettings
