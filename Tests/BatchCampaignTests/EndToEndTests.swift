@@ -240,7 +240,12 @@ import Testing
         let store = try CampaignStore(path: statePath)
         #expect(published.count == (try store.counts().requests))
         for id in answeredAtKill { #expect(published[id] == 1, "an answered request was sent again") }
-        #expect(try store.counts().sends == published.values.reduce(0, +))
+        // A SIGKILL between the broker's acknowledgement of a paced group and the state file's record of it loses
+        // that record: those requests, unanswered, are sent again on resume (the gateway repeats their outcome).
+        // Every other publication is one the state file counts.
+        let unrecorded = published.values.reduce(0, +) - (try store.counts().sends)
+        #expect(unrecorded >= 0)
+        #expect(unrecorded <= rows.count - answeredAtKill.count)
     }
 
     // MARK: - The rows
