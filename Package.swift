@@ -245,6 +245,7 @@ let package = Package(
         .executableTarget(
             name: "dancu-gateway",
             dependencies: [
+                "DurationUnits",
                 "CommandSupport",
                 "Gateway",
                 "DevelopmentEnvironment",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import DanCuConfig
+import DurationUnits
 import Foundation
 import Gateway
 import Logging
@@ -77,7 +78,8 @@ struct Demo: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 print(
-                    "demo: gateway ready and holding its partitions after \(ContinuousClock.now - waitStarted); sending"
+                    "demo: gateway ready and holding its partitions after "
+                        + String(format: "%.1f s", (ContinuousClock.now - waitStarted).inSeconds) + "; sending"
                 )
                 let progress = ProgressReporter(interval: .seconds(1)) { print("  \($0.line)") }
                 let runner = LoadRunner(
