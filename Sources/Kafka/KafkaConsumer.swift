@@ -209,19 +209,28 @@ public final class KafkaConsumer: Sendable {
     /// Commits, synchronously with the group coordinator, the offset to resume from for each partition:
     /// one past the last message finished.
     public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
-        guard !offsets.isEmpty else { return }
-        let entries = offsets.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
+        try await commit(positions: offsets.mapValues { CommittedPosition(offset: $0) })
+    }
+
+    /// Commits each partition's offset with its metadata, synchronously with the group coordinator.
+    public func commit(positions: [TopicPartition: CommittedPosition]) async throws(KafkaError) {
+        guard !positions.isEmpty else { return }
+        let sorted = positions.sorted { $0.key < $1.key }
+        let list = TopicPartitionList(
+            entries: sorted.map { ($0.key, $0.value.offset) },
+            metadata: positions.mapValues(\.metadata)
+        )
         let handle = SendableOpaquePointer(client.handle)
         let error: KafkaError? = await withCheckedContinuation { continuation in
             controlQueue.async {
-                let list = TopicPartitionList(entries: entries).makeCList()
-                defer { rd_kafka_topic_partition_list_destroy(list) }
-                let code = rd_kafka_commit(handle.pointer, list, 0)
+                let cList = list.makeCList()
+                defer { rd_kafka_topic_partition_list_destroy(cList) }
+                let code = rd_kafka_commit(handle.pointer, cList, 0)
                 guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
                     continuation.resume(returning: KafkaError.broker(code))
                     return
                 }
-                let partitionError = (0..<Int(list.pointee.cnt)).lazy.map { list.pointee.elems[$0].err }
+                let partitionError = (0..<Int(cList.pointee.cnt)).lazy.map { cList.pointee.elems[$0].err }
                     .first { $0 != RD_KAFKA_RESP_ERR_NO_ERROR }
                 continuation.resume(returning: partitionError.map { KafkaError.broker($0) })
             }
@@ -233,22 +242,33 @@ public final class KafkaConsumer: Sendable {
     public func committed(
         _ partitions: [TopicPartition],
         timeout: Duration = .seconds(10)
-    ) async throws(KafkaError)
-        -> [TopicPartition: Int64]
-    {
+    ) async throws(KafkaError) -> [TopicPartition: Int64] {
+        try await committedPositions(partitions, timeout: timeout).mapValues(\.offset)
+    }
+
+    /// The group's committed offsets for `partitions`, with their metadata (absent when nothing was committed).
+    public func committedPositions(
+        _ partitions: [TopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [TopicPartition: CommittedPosition] {
         let handle = SendableOpaquePointer(client.handle)
         let milliseconds = Int32(clamping: Int(timeout / .milliseconds(1)))
-        let result: Result<[TopicPartition: Int64], KafkaError> = await withCheckedContinuation { continuation in
+        let result: Result<[TopicPartition: CommittedPosition], KafkaError> = await withCheckedContinuation {
+            continuation in
             controlQueue.async {
-                let list = TopicPartitionList(partitions: partitions).makeCList()
-                defer { rd_kafka_topic_partition_list_destroy(list) }
-                let code = rd_kafka_committed(handle.pointer, list, milliseconds)
+                let cList = TopicPartitionList(partitions: partitions).makeCList()
+                defer { rd_kafka_topic_partition_list_destroy(cList) }
+                let code = rd_kafka_committed(handle.pointer, cList, milliseconds)
                 guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
                     continuation.resume(returning: .failure(KafkaError.broker(code)))
                     return
                 }
-                let entries = TopicPartitionList(list).entries.filter { $0.1 >= 0 }
-                continuation.resume(returning: .success(Dictionary(entries, uniquingKeysWith: { $1 })))
+                let list = TopicPartitionList(cList)
+                var positions: [TopicPartition: CommittedPosition] = [:]
+                for (partition, offset) in list.entries where offset >= 0 {
+                    positions[partition] = CommittedPosition(offset: offset, metadata: list.metadata[partition] ?? [])
+                }
+                continuation.resume(returning: .success(positions))
             }
         }
         return try result.get()

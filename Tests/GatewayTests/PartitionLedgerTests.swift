@@ -191,21 +191,41 @@ import Testing
         #expect(pausedInLibrdkafka.isEmpty)
     }
 
-    @Test func commitsStopBelowTheFirstUnfinishedOffsetOfEachPartition() {
+    @Test func commitsStopBelowTheFirstUnfinishedOffsetAndCarryWhatFinishedBeyondIt() throws {
         var driver = Driver()
         _ = driver.apply(.assigned([Self.a0, Self.b0]))
         _ = driver.apply(.polled(Self.a0, 10..<13))
         _ = driver.apply(.polled(Self.b0, 0..<2))
         _ = driver.apply(.finished(Self.a0, 11..<12))
         _ = driver.apply(.finished(Self.b0, 0..<2))
-        #expect(driver.ledger.offsetsToCommit() == [Self.b0: 2])
+        let first = driver.ledger.commits()
+        #expect(first.mapValues(\.position.offset) == [Self.a0: 10, Self.b0: 2])
+        let a0 = try #require(first[Self.a0]).position
+        #expect(FinishedRuns(metadata: a0.metadata, base: a0.offset).runs == [11..<12])
+        #expect(first[Self.b0]?.position.metadata == [])
+        driver.ledger.committed(first)
+        #expect(driver.ledger.commits().isEmpty)
         _ = driver.apply(.finished(Self.a0, 10..<11))
-        #expect(driver.ledger.offsetsToCommit() == [Self.a0: 12, Self.b0: 2])
-        #expect(driver.ledger.offsetsToCommit(of: [Self.a0]) == [Self.a0: 12])
-        driver.ledger.committed([Self.a0: 12, Self.b0: 2])
-        #expect(driver.ledger.offsetsToCommit().isEmpty)
-        _ = driver.apply(.finished(Self.a0, 12..<13))
-        #expect(driver.ledger.offsetsToCommit() == [Self.a0: 13])
+        #expect(driver.ledger.commits().mapValues(\.position) == [Self.a0: CommittedPosition(offset: 12)])
+        #expect(driver.ledger.commits(of: [Self.b0]).isEmpty)
+    }
+
+    @Test func aPartitionAssignedAgainSkipsWhatItsLastCommitSaysWasFinished() throws {
+        var driver = Driver()
+        _ = driver.apply(.assigned([Self.a0]))
+        _ = driver.apply(.polled(Self.a0, 0..<6))
+        _ = driver.apply(.finished(Self.a0, 2..<4))
+        _ = driver.apply(.finished(Self.a0, 5..<6))
+        let position = try #require(driver.ledger.commits()[Self.a0]).position
+        // The member crashes; the next one is assigned the partition and resumes at the committed offset.
+        var next = Driver()
+        _ = next.apply(.assigned([Self.a0]))
+        #expect(next.ledger.restore(Self.a0, from: position) == 3)
+        let tickets = (0..<Int64(6)).map { next.ledger.polled(Self.a0, offset: $0).0 }
+        #expect(tickets.map { $0 != nil } == [true, true, false, false, true, false])
+        #expect(next.ledger.totalInFlight == 3)
+        for ticket in tickets.compactMap({ $0 }) { _ = next.ledger.finished(ticket) }
+        #expect(next.ledger.commits().mapValues(\.position) == [Self.a0: CommittedPosition(offset: 6)])
     }
 
     @Test func withdrawnWorkIsNeverCommittedPastAndLeavesThePartitionIdle() {
@@ -218,7 +238,7 @@ import Testing
         _ = driver.apply(.finished(Self.a0, 2..<3))
         #expect(driver.ledger.isIdle([Self.a0]))
         #expect(driver.ledger.totalInFlight == 0)
-        #expect(driver.ledger.offsetsToCommit() == [Self.a0: 1])
+        #expect(driver.ledger.commits().mapValues(\.position.offset) == [Self.a0: 1])
     }
 
     @Test func aRevokingOrUnownedPartitionBeginsNoWork() {

@@ -42,6 +42,26 @@ import Testing
         await producer.close(flushTimeout: .seconds(5))
     }
 
+    @Test func aCommitKeepsItsMetadataForTheNextMemberOfTheGroup() async throws {
+        let harness = try KafkaTestHarness()
+        let topic = uniqueName("metadata")
+        try harness.cluster.createTopic(topic, partitions: 2)
+        let group = uniqueName("group")
+        let positions = [
+            TopicPartition(topic: topic, partition: 0): CommittedPosition(
+                offset: 7,
+                metadata: Array(repeating: UInt8(ascii: "x"), count: CommittedPosition.maxMetadataBytes)
+            ),
+            TopicPartition(topic: topic, partition: 1): CommittedPosition(offset: 3),
+        ]
+        let writer = try harness.consumer(group: group)
+        try await writer.commit(positions: positions)
+        await writer.close()
+        let reader = try harness.consumer(group: group)
+        #expect(try await reader.committedPositions(Array(positions.keys)) == positions)
+        await reader.close()
+    }
+
     @Test func restartResumesRightAfterTheCommittedOffset() async throws {
         let harness = try KafkaTestHarness()
         let topic = uniqueName("resume")

@@ -140,6 +140,7 @@ public final class GatewayPipeline: Service {
                     start(messages)
                 case .assigned(let partitions):
                     apply(ledger.assigned(partitions))
+                    await restoreFinished(partitions)
                     scheduler.readmit(sources: Set(partitions.map(RequestProcessor.source(of:))))
                     await updateQuotaShare()
                     metrics.group(joined: true)
@@ -234,13 +235,30 @@ public final class GatewayPipeline: Service {
         )
     }
 
-    private func commitFinished(of partitions: [TopicPartition]? = nil) async {
-        let offsets = ledger.offsetsToCommit(of: partitions)
-        guard !offsets.isEmpty else { return }
+    /// Before any of their messages is processed: what the partitions' last commits say was answered beyond
+    /// the committed offsets is skipped, so that a restart or a rebalance answers again only what finished
+    /// after the last commit (Docs/reliability.md).
+    private func restoreFinished(_ partitions: [TopicPartition]) async {
         do {
-            try await consumer.commit(offsets)
-            ledger.committed(offsets)
-            for (partition, offset) in offsets { metrics.committed(partition, offset: offset) }
+            let positions = try await consumer.committedPositions(partitions)
+            let skipped = positions.reduce(Int64(0)) { $0 + ledger.restore($1.key, from: $1.value) }
+            guard skipped > 0 else { return }
+            logger.info("Requests answered before the assignment will be skipped", metadata: ["skipped": "\(skipped)"])
+        } catch {
+            logger.warning(
+                "Committed positions unreadable; requests answered before the assignment may be answered again",
+                metadata: ["error": "\(error)"]
+            )
+        }
+    }
+
+    private func commitFinished(of partitions: [TopicPartition]? = nil) async {
+        let commits = ledger.commits(of: partitions)
+        guard !commits.isEmpty else { return }
+        do {
+            try await consumer.commit(positions: commits.mapValues(\.position))
+            ledger.committed(commits)
+            for (partition, commit) in commits { metrics.committed(partition, offset: commit.position.offset) }
         } catch {
             logger.warning("Offset commit failed; will retry", metadata: ["error": "\(error)"])
         }

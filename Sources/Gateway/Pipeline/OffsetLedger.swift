@@ -53,12 +53,16 @@ final class OffsetLedger: Sendable {
         changeWakingIdleWaiters { $0.withdrawn(ticket) }
     }
 
-    func offsetsToCommit(of partitions: [TopicPartition]? = nil) -> [TopicPartition: Int64] {
-        state.withLock { $0.ledger.offsetsToCommit(of: partitions) }
+    func commits(of partitions: [TopicPartition]? = nil) -> [TopicPartition: PartitionOffsets.Commit] {
+        state.withLock { $0.ledger.commits(of: partitions) }
     }
 
-    func committed(_ offsets: [TopicPartition: Int64]) {
-        state.withLock { $0.ledger.committed(offsets) }
+    func committed(_ commits: [TopicPartition: PartitionOffsets.Commit]) {
+        state.withLock { $0.ledger.committed(commits) }
+    }
+
+    func restore(_ partition: TopicPartition, from position: CommittedPosition) -> Int64 {
+        state.withLock { $0.ledger.restore(partition, from: position) }
     }
 
     func portalQueueFilled(topic: String) -> Actions {

@@ -87,12 +87,12 @@ struct PartitionLedger {
     // MARK: Work
 
     /// Registers a message about to be processed; no ticket when its partition is not owned or is being
-    /// revoked (the message will be redelivered to the partition's owner).
+    /// revoked (the message will be redelivered to the partition's owner), or when it was finished before
+    /// the partition was assigned here (it must not be processed again).
     mutating func polled(_ key: TopicPartition, offset: Int64) -> (Ticket?, Actions) {
         let capacity = maxInFlightPerPartition
         let begun: (ticket: Ticket, reachedCapacity: Bool)? = withPartition(key) { partition in
-            guard !partition.revoking else { return nil }
-            partition.offsets.begin(offset)
+            guard !partition.revoking, partition.offsets.begin(offset) else { return nil }
             let reachedCapacity = !partition.atCapacity && partition.offsets.inFlight >= capacity
             if reachedCapacity { partition.atCapacity = true }
             return (Ticket(partition: key, offset: offset, epoch: partition.epoch), reachedCapacity)
@@ -143,17 +143,23 @@ struct PartitionLedger {
 
     // MARK: Commits
 
-    /// Offsets that moved since the last commit (of `keys`, or of all owned partitions).
-    func offsetsToCommit(of keys: [TopicPartition]? = nil) -> [TopicPartition: Int64] {
-        var result: [TopicPartition: Int64] = [:]
+    /// What changed since the last commit (of `keys`, or of all owned partitions).
+    func commits(of keys: [TopicPartition]? = nil) -> [TopicPartition: PartitionOffsets.Commit] {
+        var result: [TopicPartition: PartitionOffsets.Commit] = [:]
         for (key, partition) in partitions where keys?.contains(key) ?? true {
-            if let offset = partition.offsets.offsetToCommit { result[key] = offset }
+            if let commit = partition.offsets.commit { result[key] = commit }
         }
         return result
     }
 
-    mutating func committed(_ offsets: [TopicPartition: Int64]) {
-        for (key, offset) in offsets { partitions[key]?.offsets.markCommitted(offset) }
+    mutating func committed(_ commits: [TopicPartition: PartitionOffsets.Commit]) {
+        for (key, commit) in commits { _ = withPartition(key) { $0.offsets.markCommitted(commit) } }
+    }
+
+    /// Takes what the partition's last commit says was finished beyond its offset; returns how many offsets
+    /// will be skipped. Only before anything of the partition is polled.
+    mutating func restore(_ key: TopicPartition, from position: CommittedPosition) -> Int64 {
+        withPartition(key) { $0.offsets.restore(position) } ?? 0
     }
 
     // MARK: Pause reasons from outside

@@ -173,14 +173,18 @@ extension TopicPartitionList {
     init(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
         let count = Int(list.pointee.cnt)
         var entries: [(TopicPartition, Int64)] = []
+        var metadata: [TopicPartition: [UInt8]] = [:]
         entries.reserveCapacity(count)
         for index in 0..<count {
             let element = list.pointee.elems[index]
-            entries.append(
-                (TopicPartition(topic: String(cString: element.topic), partition: element.partition), element.offset)
-            )
+            let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            entries.append((partition, element.offset))
+            if let bytes = element.metadata, element.metadata_size > 0 {
+                metadata[partition] = Array(UnsafeRawBufferPointer(start: bytes, count: element.metadata_size))
+            }
         }
         self.entries = entries
+        self.metadata = metadata
     }
 
     /// A new C list (the caller destroys it with `rd_kafka_topic_partition_list_destroy`).
@@ -192,6 +196,13 @@ extension TopicPartitionList {
             let element: UnsafeMutablePointer<rd_kafka_topic_partition_t> =
                 rd_kafka_topic_partition_list_add(list, topicPartition.topic, topicPartition.partition)
             element.pointee.offset = offset
+            if let bytes = metadata[topicPartition], !bytes.isEmpty {
+                // The list's destroy frees it with free(3): it must come from malloc.
+                let copy = malloc(bytes.count)!
+                bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                element.pointee.metadata = copy
+                element.pointee.metadata_size = bytes.count
+            }
         }
         return list
     }
@@ -200,9 +211,12 @@ extension TopicPartitionList {
 /// Partitions with an offset each (an assignment, or offsets to commit); the C list's Swift twin.
 struct TopicPartitionList {
     var entries: [(TopicPartition, Int64)]
+    /// What a commit stores with a partition's offset, and what reading committed offsets returns.
+    var metadata: [TopicPartition: [UInt8]] = [:]
 
-    init(entries: [(TopicPartition, Int64)]) {
+    init(entries: [(TopicPartition, Int64)], metadata: [TopicPartition: [UInt8]] = [:]) {
         self.entries = entries
+        self.metadata = metadata
     }
 
     init(partitions: [TopicPartition]) {

@@ -1,0 +1,83 @@
+import DanCuContract
+import Foundation
+import Kafka
+import Testing
+
+@testable import Gateway
+
+/// What a crash costs: requests answered behind one that still waits for the quota are not answered again.
+@Suite(.timeLimit(.minutes(5))) struct ReplayTests {
+    @Test func aKillBehindAWaitingRequestReplaysNothingAlreadyCommitted() async throws {
+        let bed = try await GatewayTestBed(partitions: 1, latencyMs: 5)
+        let group = "replay-\(UUID().uuidString)"
+        let portal = "angiang"
+        let partition = TopicPartition(topic: "dancu.requests.\(portal)", partition: 0)
+        // Batch requests (a day's deadline) first, held by a quota of one call a second; then requests the
+        // gateway answers itself (invalid ones), which finish while the first wait and sit behind them.
+        let waiting = (0..<60).map { index in
+            let citizen = bed.population.citizen(at: index)
+            return TestRequest.verify(
+                portal,
+                "waiting-\(index)",
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText,
+                channel: "batch"
+            )
+        }
+        let answeredAtOnce = (0..<120).map { index in
+            TestRequest(portal: portal, requestId: "answered-\(index)", json: ["type": "verify", "channel": "online"])
+        }
+        let collector = try bed.outcomeCollector()
+        let producer = try bed.producer()
+        try await bed.publish(waiting + answeredAtOnce, with: producer)
+        let starved = ["DANCU_POPULATION_DB_QUOTA_REQUESTS_PER_SECOND": "1", "DANCU_POPULATION_DB_QUOTA_BURST": "1"]
+        let first = try ProcessTests.GatewayProcess(bed: bed, group: group, extra: starved)
+        let answeredIds = Set(answeredAtOnce.map(\.requestId))
+        try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.isSuperset(of: answeredIds) }
+        // Killed only once a commit says all of them are finished, though the waiting ones hold its offset.
+        let inspector = try KafkaConsumer(
+            properties: ["bootstrap.servers": bed.cluster.bootstrapServers, "group.id": group],
+            logger: bed.logger
+        )
+        let committed = try await Self.waitForCommit(of: partition, by: inspector) { position in
+            FinishedRuns(metadata: position.metadata, base: position.offset).count >= Int64(answeredAtOnce.count)
+        }
+        await inspector.close()
+        #expect(committed.offset < Int64(waiting.count), "the waiting requests hold the committed offset")
+        await first.kill()
+
+        let second = try ProcessTests.GatewayProcess(bed: bed, group: group)
+        let everything = answeredIds.union(waiting.map(\.requestId))
+        let collected = try await collector.collect(limit: .seconds(120)) {
+            $0.answeredRequestIds.isSuperset(of: everything)
+        }
+        _ = await second.terminate()
+        await collector.close()
+        #expect(collected.answeredRequestIds == everything)
+        let answeredTwice = Dictionary(grouping: collected.outcomes, by: \.outcome.requestId)
+            .filter { answeredIds.contains($0.key) && $0.value.count > 1 }.count
+        #expect(answeredTwice == 0, "requests answered before the kill and answered again after it")
+        await producer.close(flushTimeout: .seconds(5))
+        await bed.simulator.stop()
+    }
+
+    /// Reads the group's committed position until `satisfied` holds (two minutes at most).
+    static func waitForCommit(
+        of partition: TopicPartition,
+        by inspector: KafkaConsumer,
+        until satisfied: (CommittedPosition) -> Bool
+    ) async throws -> CommittedPosition {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(120))
+        while clock.now < deadline {
+            if let position = try await inspector.committedPositions([partition])[partition], satisfied(position) {
+                return position
+            }
+            // Commits come every 200 ms in the test bed; asking more often only loads the coordinator.
+            try await clock.sleep(for: .milliseconds(200))
+        }
+        Issue.record("no commit satisfied the condition within two minutes")
+        return try #require(try await inspector.committedPositions([partition])[partition])
+    }
+}
