@@ -7,14 +7,21 @@ struct CitizenFactory {
     /// The year ages are counted at.
     static let referenceYear = 2025
 
+    /// Records the population database has not yet moved to the two-level addresses of 1 July 2025, per
+    /// thousand: they still name a district and the former province.
+    static let addressesBeforeReformPerMille = 150
+
     let draws: CitizenDraws
     let birth: BirthBuckets.Key
     let birthProfile: ProvinceProfile
+    /// Whether every address of this record still has the three levels province → district → commune.
+    let keepsDistricts: Bool
 
     init(seed: UInt64, index: Int, birth: BirthBuckets.Key) {
         draws = CitizenDraws(seed: seed, index: index)
         self.birth = birth
         birthProfile = ProvinceProfile.all[birth.provinceIndex]
+        keepsDistricts = draws.chance(perMille: Self.addressesBeforeReformPerMille, .addressesBeforeReform)
     }
 
     func record(idNumber: String, legacyIdNumber: String?) -> CitizenRecord {
@@ -186,33 +193,72 @@ struct CitizenFactory {
         return (toCity ? ProvinceProfile.migrationDestinations : ProvinceProfile.byPopulation).pick(mix64(draw))
     }
 
-    /// An address in province `provinceIndex`: synthetic district and ward codes inside the province's
-    /// block, and a detail line that is a street address or a hamlet, then the province.
+    /// An address in former province `provinceIndex`: a street address or a hamlet, then its commune or ward,
+    /// then either the former district and province (`keepsDistricts`) or today's province. The draw picks a
+    /// former district and ward; the two-level form names the commune that ward is part of now, so one draw
+    /// gives the same place in both forms.
     private func address(in provinceIndex: Int, draw: UInt64, withStreet: Bool) -> Address {
         let profile = ProvinceProfile.all[provinceIndex]
-        let district = ProvinceProfile.firstDistrict[provinceIndex] + scaled(draw, below: profile.districts)
+        let districtInProvince = scaled(draw, below: profile.districts)
         let wardDraw = mix64(draw ^ 0x5741_5244)
-        let ward = (district - 1) * Places.wardsPerDistrict + scaled(wardDraw, below: Places.wardsPerDistrict) + 1
-        var detail = profile.addressName
-        if withStreet { detail = Self.streetOrHamlet(profile: profile, draw: mix64(wardDraw)) + ", " + detail }
+        let wardInDistrict = scaled(wardDraw, below: Places.wardsPerDistrict)
+        // The provincial capital, and most districts of a city, have wards and streets rather than communes.
+        let isUrban = districtInProvince < (profile.isCity ? profile.districts * 6 / 10 : 1)
+        let place =
+            withStreet ? Self.streetOrHamlet(region: profile.region, isUrban: isUrban, draw: mix64(wardDraw)) : nil
+        let communeWord = isUrban ? "PHƯỜNG" : "XÃ"
+        if keepsDistricts {
+            let district = ProvinceProfile.firstDistrict[provinceIndex] + districtInProvince
+            let ward = (district - 1) * Places.wardsPerDistrict + wardInDistrict + 1
+            let districtWord = isUrban ? (profile.isCity ? "QUẬN" : "THÀNH PHỐ") : "HUYỆN"
+            return Address(
+                provinceCode: profile.administrativeCode,
+                districtCode: Self.paddedCode(district, width: 3),
+                wardCode: Self.paddedCode(ward, width: 5),
+                detail: Self.detail(
+                    place,
+                    communeWord + " " + Self.name(from: Places.communeNames, number: ward),
+                    districtWord + " " + Self.name(from: Places.districtNames, number: district),
+                    profile.addressName
+                ),
+                country: "VIỆT NAM"
+            )
+        }
+        let todayIndex = TodayProvince.indexByFormerIndex[provinceIndex]
+        let today = TodayProvince.all[todayIndex]
+        let districtInToday = TodayProvince.firstDistrictInside[provinceIndex] + districtInProvince
+        let communeInToday = districtInToday * Places.communesPerDistrict + wardInDistrict / Places.wardsPerCommune
+        let commune = TodayProvince.firstCommune[todayIndex] + communeInToday
         return Address(
-            provinceCode: profile.administrativeCode,
-            districtCode: Self.paddedCode(district, width: 3),
-            wardCode: Self.paddedCode(ward, width: 5),
-            detail: detail,
+            provinceCode: today.administrativeCode,
+            wardCode: Self.paddedCode(commune, width: 5),
+            detail: Self.detail(
+                place,
+                communeWord + " " + Self.name(from: Places.communeNames, number: commune),
+                today.addressName
+            ),
             country: "VIỆT NAM"
         )
     }
 
-    private static func streetOrHamlet(profile: ProvinceProfile, draw: UInt64) -> String {
+    private static func detail(_ parts: String?...) -> String {
+        parts.compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The same number always gets the same name.
+    private static func name(from names: [String], number: Int) -> String {
+        names[scaled(hash(0x4E41_4D45, UInt64(number)), below: names.count)]
+    }
+
+    private static func streetOrHamlet(region: ProvinceProfile.Region, isUrban: Bool, draw: UInt64) -> String {
         let kind = scaled(draw, below: 1000)
         let choice = mix64(draw)
-        if kind < Places.urbanPerMille(isCity: profile.isCity) {
+        if kind < Places.streetPerMille(isUrban: isUrban) {
             let number = scaled(choice, below: 300) + 1
             let street = Places.streets[scaled(mix64(choice), below: Places.streets.count)]
             return "SỐ \(number) ĐƯỜNG \(street)"
         }
-        let word = Places.hamletWords(profile.region).pick(choice)
+        let word = Places.hamletWords(region).pick(choice)
         let names: [String] =
             switch word {
             case "BẢN": Places.uplandVillageNames

@@ -48,6 +48,7 @@ struct CitizenDraws {
         case permanentProvince, permanentPlace
         case currentMoved, currentProvince, currentPlace, currentMissing
         case birthPlace, birthPlaceMissing
+        case addressesBeforeReform
     }
 }
 

@@ -9,6 +9,10 @@ import DanCuContract
 /// gives the CCCD's first six digits; the offset inside the bucket, shuffled by a second keyed
 /// permutation, is the six-digit serial. A CMND is the index under a third permutation of the
 /// nine-digit space, kept only by people born before 2000 who had one.
+///
+/// The map is that of after 1 July 2025 where the records have it: CCCDs keep the 63-list code of the
+/// birth province (merged provinces included), and most records' addresses have two levels (commune,
+/// today's province) while some, not yet moved, still name a district and the former province.
 public struct SyntheticPopulation: Sendable {
     /// The largest supported size: the whole country, comfortably below the point where a
     /// (province, year, gender) bucket would outgrow its one million serials.

@@ -208,7 +208,7 @@ import Testing
         try Fixtures.writeCSV(rows, to: input, encoding: "utf-16", separator: "tab")
         let arguments = { (rate: String) in
             [
-                "submit", "--bootstrap", gateway.bootstrap, "--portal", "hoabinh", "--type", "verify", "--file",
+                "submit", "--bootstrap", gateway.bootstrap, "--portal", "phutho", "--type", "verify", "--file",
                 input.path,
                 "--out", output.path, "--campaign", "bi-ngat", "--rate", rate, "--state-dir", state.path, "--wait",
                 "120",
@@ -236,7 +236,7 @@ import Testing
         #expect(resumed == 0, "\(printed)")
         try Self.check(output: output, rows: rows, expected: expected, type: .verify)
 
-        let published = try await Self.published(bootstrap: gateway.bootstrap, topic: "dancu.requests.hoabinh")
+        let published = try await Self.published(bootstrap: gateway.bootstrap, topic: "dancu.requests.phutho")
         let store = try CampaignStore(path: statePath)
         #expect(published.count == (try store.counts().requests))
         for id in answeredAtKill { #expect(published[id] == 1, "an answered request was sent again") }

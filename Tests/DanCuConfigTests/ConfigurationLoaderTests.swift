@@ -71,7 +71,7 @@ private struct SampleConfiguration: Decodable, Encodable, Equatable {
     @Test func environmentOverridesFileAndSplitsLists() throws {
         let configuration = try ConfigurationLoader.load(
             SampleConfiguration.self,
-            yaml: "kafka:\n  lingerMs: 5\nportals:\n  - id: hoabinh\n",
+            yaml: "kafka:\n  lingerMs: 5\nportals:\n  - id: phutho\n",
             environment: [
                 "DANCU_KAFKA_LINGER_MS": "20",
                 "DANCU_KAFKA_BOOTSTRAP_SERVERS": "x:1, y:2",

@@ -16,12 +16,12 @@ import Testing
             policy: sections.requests,
             settings: sections.contract
         )
-        #expect(rules.portals.map(\.id) == ["angiang", "haiduong", "hoabinh"])
-        #expect(rules.portals.map(\.displayName) == ["An Giang", "Hải Dương", "Hòa Bình"])
-        #expect(rules.requestTopics == ["dancu.requests.angiang", "dancu.requests.haiduong", "dancu.requests.hoabinh"])
+        #expect(rules.portals.map(\.id) == ["angiang", "haiphong", "phutho"])
+        #expect(rules.portals.map(\.displayName) == ["An Giang", "Hải Phòng", "Phú Thọ"])
+        #expect(rules.requestTopics == ["dancu.requests.angiang", "dancu.requests.haiphong", "dancu.requests.phutho"])
         #expect(
-            rules.portal(forRequestTopic: "dancu.requests.haiduong").map(rules.outcomeTopic(for:))
-                == "dancu.outcomes.haiduong"
+            rules.portal(forRequestTopic: "dancu.requests.haiphong").map(rules.outcomeTopic(for:))
+                == "dancu.outcomes.haiphong"
         )
         #expect(rules.deadLetterTopic == "dancu.deadletter")
         #expect(rules.procedure(forCode: "unlisted") == nil, "no procedure receives data by default")
@@ -77,7 +77,7 @@ import Testing
               - id: An Giang
                 weight: 0
                 requestTypes: [verify, update]
-              - displayName: Hải Dương
+              - displayName: Hải Phòng
             procedures:
               - code: "1.001193"
                 fields: [fullName, shoeSize]
@@ -104,7 +104,7 @@ import Testing
         let portals = [
             PortalConfiguration(id: "angiang", displayName: "An Giang", requestTypes: [.verify]),
             PortalConfiguration(id: "angiang", displayName: "An Giang 2", requestTypes: [.verify]),
-            PortalConfiguration(id: "Hai-Duong", displayName: "Hải Dương", weight: 0, requestTypes: []),
+            PortalConfiguration(id: "Hai-Phong", displayName: "Hải Phòng", weight: 0, requestTypes: []),
         ]
         let procedures = [
             ProcedureConfiguration(code: "1.001193", name: "", fields: [.fullName]),

@@ -49,7 +49,7 @@ import Testing
 
     @Test func keysGivenTwiceAreReportedAndTheFirstIsRead() throws {
         let value = #"""
-            {"requestId":"r1","type":"verify","portal":"angiang","portal":"haiduong",
+            {"requestId":"r1","type":"verify","portal":"angiang","portal":"haiphong",
              "citizen":{"fullName":"Trần Quang Khương","idNumber":"089090001234","idNumber":"089090001235","idNumber":"1",
                         "dateOfBirth":"20/04/1990"}}
             """#
@@ -157,7 +157,7 @@ import Testing
 
     @Test(arguments: [
         // Portal identity and permissions.
-        (Fixture.json(Fixture.verify, ["portal": "haiduong"]), "forbidden", ["portal:portal_mismatch"]),
+        (Fixture.json(Fixture.verify, ["portal": "haiphong"]), "forbidden", ["portal:portal_mismatch"]),
         (Fixture.json(Fixture.verify, ["portal": 7]), "invalid_request", ["portal:wrong_type"]),
         (Fixture.json(Fixture.lookup, ["procedureCode": "2.002165"]), "query", []),
         // Type and channel.
@@ -272,9 +272,9 @@ import Testing
     }
 
     @Test func portalNotAllowedTheTypeIsForbidden() throws {
-        let outcome = try #require(decide(Fixture.json(Fixture.lookup), topic: "dancu.requests.hoabinh").outcome)
+        let outcome = try #require(decide(Fixture.json(Fixture.lookup), topic: "dancu.requests.phutho").outcome)
         #expect(outcome.status == .forbidden)
-        #expect(outcome.portal == "hoabinh")
+        #expect(outcome.portal == "phutho")
         #expect(outcome.errorCodes == ["type:type_not_allowed"])
         #expect(outcome.message == ResultText.forbidden)
     }
@@ -372,7 +372,7 @@ import Testing
     @Test func everyProblemIsReportedAtOnce() throws {
         let value = Array(
             """
-            {"requestId": "hd-77", "portal": "haiduong", "type": "lookup", "channel": "fax",
+            {"requestId": "hd-77", "portal": "haiphong", "type": "lookup", "channel": "fax",
              "procedureCode": "1.001193", "fields": ["fullName", "religion", "shoeSize"],
              "citizen": {"fullName": "Nguyễn Văn 3", "idNumber": "12345", "dateOfBirth": "29/02/2001"},
              "deadline": "tomorrow", "colour": "blue"}

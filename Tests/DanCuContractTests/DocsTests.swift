@@ -22,11 +22,11 @@ import Testing
 
     static let cases: [(request: String, portal: String, outcome: String, finish: Finish)] = [
         ("verify.request.json", "angiang", "verify-verified.outcome.json", .verified(true, .populationDb)),
-        ("verify-year-only.request.json", "hoabinh", "verify-not-verified.outcome.json", .verified(false, .cache)),
+        ("verify-year-only.request.json", "phutho", "verify-not-verified.outcome.json", .verified(false, .cache)),
         ("verify-contradiction.request.json", "angiang", "verify-contradiction.outcome.json", .validationAlone),
-        ("verify-fill.request.json", "hoabinh", "verify-fill.outcome.json", .found(verifyFillRecord, attempts: 1)),
-        ("lookup.request.json", "haiduong", "lookup-found.outcome.json", .found(lookupRecord, attempts: 1)),
-        ("lookup-forbidden.request.json", "haiduong", "lookup-forbidden.outcome.json", .validationAlone),
+        ("verify-fill.request.json", "phutho", "verify-fill.outcome.json", .found(verifyFillRecord, attempts: 1)),
+        ("lookup.request.json", "haiphong", "lookup-found.outcome.json", .found(lookupRecord, attempts: 1)),
+        ("lookup-forbidden.request.json", "haiphong", "lookup-forbidden.outcome.json", .validationAlone),
         ("link.request.json", "angiang", "link-found.outcome.json", .verified(true, .populationDb)),
         ("bad-invalid.request.json", "angiang", "invalid-request.outcome.json", .validationAlone),
     ]
@@ -39,6 +39,7 @@ import Testing
         religion: "Không",
         dateOfBirth: .full(year: 1992, month: 11, day: 3),
         nationality: "Việt Nam",
+        // Not moved to the two-level form yet: a district of the former Hải Dương.
         permanentAddress: Address(
             provinceCode: "30",
             districtCode: "288",
@@ -55,11 +56,11 @@ import Testing
         ethnicity: "Mường",
         maritalStatus: "Chưa kết hôn",
         dateOfBirth: .full(year: 1985, month: 3, day: 12),
+        // Moved to the two-level form: a ward of today's Phú Thọ, no district; the ID keeps Hòa Bình's 017.
         permanentAddress: Address(
-            provinceCode: "17",
-            districtCode: "148",
+            provinceCode: "25",
             wardCode: "04924",
-            detail: "XÓM MỚI, PHƯỜNG THỐNG NHẤT, THÀNH PHỐ HÒA BÌNH, HÒA BÌNH",
+            detail: "XÓM MỚI, PHƯỜNG THỐNG NHẤT, PHÚ THỌ",
             country: "VIỆT NAM"
         )
     )

@@ -15,7 +15,7 @@ enum Fixture {
             weight: 2,
             requestTypes: [.verify, .lookup, .link]
         ),
-        PortalConfiguration(id: "hoabinh", displayName: "Hòa Bình", requestTypes: [.verify]),
+        PortalConfiguration(id: "phutho", displayName: "Phú Thọ", requestTypes: [.verify]),
     ]
 
     static let birthRegistration = ProcedureConfiguration(

@@ -123,6 +123,40 @@ import Testing
         #expect(other.status == .notVerified && other.citizen == nil)
     }
 
+    /// Since 1 July 2025 a record's address has a commune and today's province; one not moved yet keeps its
+    /// district. Each is released as the record has it, and only when the procedure allows the field.
+    @Test func addressesAreReleasedInTheFormTheRecordHas() throws {
+        let request = try request(Fixture.lookup.merging(["fields": ["fullName", "permanentAddress"]]) { $1 })
+        var moved = Self.record
+        moved.permanentAddress = Address(
+            provinceCode: "89",
+            wardCode: "30280",
+            detail: "PHƯỜNG MỸ BÌNH, TỈNH AN GIANG",
+            country: "VIỆT NAM"
+        )
+        moved.hometown = Address(provinceCode: "89", districtCode: "883", wardCode: "30280", detail: "AN GIANG")
+        var notMoved = moved
+        notMoved.permanentAddress = moved.hometown
+        func json(_ record: CitizenRecord) -> String {
+            String(
+                decoding: request.found(record, source: .populationDb, attempts: 1, completedAt: Self.completedAt)
+                    .jsonBytes(),
+                as: UTF8.self
+            )
+        }
+        #expect(
+            json(moved).contains(
+                #""permanentAddress":{"country":"VIỆT NAM","detail":"PHƯỜNG MỸ BÌNH, TỈNH AN GIANG","provinceCode":"89","wardCode":"30280"}"#
+            )
+        )
+        #expect(!json(moved).contains("districtCode") && !json(moved).contains("hometown"))
+        #expect(
+            json(notMoved).contains(
+                #""permanentAddress":{"detail":"AN GIANG","districtCode":"883","provinceCode":"89","wardCode":"30280"}"#
+            )
+        )
+    }
+
     /// Only the clean-up procedure learns the CCCD of a citizen looked up by CMND.
     @Test func lookupByCMNDMatchesTheRecordsLegacyNumber() throws {
         let rules = try Fixture.rules(

@@ -60,7 +60,7 @@ enum Generate {
         }
         return Outcome(
             requestId: "r-\(Int.random(in: 0...1_000_000, using: &rng))",
-            portal: ["angiang", "haiduong", "hoabinh"].randomElement(using: &rng) ?? "angiang",
+            portal: ["angiang", "haiphong", "phutho"].randomElement(using: &rng) ?? "angiang",
             type: RequestType.allCases.randomElement(using: &rng),
             status: OutcomeStatus.allCases.randomElement(using: &rng) ?? .found,
             message: text.randomElement(using: &rng) ?? "",
@@ -157,7 +157,7 @@ extension Generate {
     /// Good and bad values for every request key, so most generated requests break some rule.
     static var valuePool: [String: [Any]] {
         [
-            "portal": ["angiang", "haiduong", 7],
+            "portal": ["angiang", "haiphong", 7],
             "type": ["verify", "lookup", "link", "check", NSNull()],
             "channel": ["counter", "online", "batch", "fax"],
             "procedureCode": ["1.001193", "2.002165", "1 001193", 1.5],

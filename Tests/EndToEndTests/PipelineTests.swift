@@ -20,7 +20,7 @@ import Testing
         var requests: [(TestRequest, OutcomeStatus?)] = [
             (
                 .verify(
-                    "hoabinh",
+                    "phutho",
                     "v-ok",
                     name: someone.fullName.lowercased(),
                     idNumber: someone.idNumber,
@@ -30,7 +30,7 @@ import Testing
             ),
             (
                 .verify(
-                    "haiduong",
+                    "haiphong",
                     "v-wrong-name",
                     name: other.fullName + " A",
                     idNumber: other.idNumber,
@@ -39,7 +39,7 @@ import Testing
             ),
             (
                 .verify(
-                    "hoabinh",
+                    "phutho",
                     "v-unknown",
                     name: someone.fullName,
                     idNumber: unknownId,
@@ -48,7 +48,7 @@ import Testing
             ),
             (
                 .verify(
-                    "hoabinh",
+                    "phutho",
                     "v-contradiction",
                     name: "TRẦN VĂN AN",
                     idNumber: contradiction,
@@ -62,7 +62,7 @@ import Testing
             ),
             (
                 .lookup(
-                    "haiduong",
+                    "haiphong",
                     "l-missing",
                     citizen: CitizenRecord(
                         fullName: someone.fullName,
@@ -75,12 +75,12 @@ import Testing
             (.link("angiang", "k-ok", citizen: holder, legacyIdNumber: holder.legacyIdNumber ?? ""), .found),
             (.link("angiang", "k-other-cmnd", citizen: holder, legacyIdNumber: "123456789"), .notFound),
             (
-                .link("haiduong", "k-not-allowed", citizen: holder, legacyIdNumber: holder.legacyIdNumber ?? ""),
+                .link("haiphong", "k-not-allowed", citizen: holder, legacyIdNumber: holder.legacyIdNumber ?? ""),
                 .forbidden
             ),
             (
                 .verify(
-                    "hoabinh",
+                    "phutho",
                     "v-bad-date",
                     name: someone.fullName,
                     idNumber: someone.idNumber,
@@ -89,7 +89,7 @@ import Testing
             ),
             (
                 TestRequest(
-                    portal: "haiduong",
+                    portal: "haiphong",
                     requestId: "v-late",
                     json: [
                         "type": "verify", "deadline": "2020-01-01T00:00:00Z",
@@ -108,12 +108,12 @@ import Testing
             TestRequest(portal: "angiang", requestId: "bin-1", json: [:], rawBytes: [0xff, 0xfe, 0x00, 0x81]),
             TestRequest(portal: "angiang", requestId: "text-1", json: [:], rawBytes: Array("not json".utf8)),
             TestRequest(
-                portal: "hoabinh",
+                portal: "phutho",
                 requestId: "huge-1",
                 json: [:],
                 rawBytes: Array(repeating: UInt8(ascii: "a"), count: 1 << 20)
             ),
-            TestRequest(portal: "hoabinh", requestId: "no-id", json: [:], rawBytes: Array(#"{"type":"verify"}"#.utf8)),
+            TestRequest(portal: "phutho", requestId: "no-id", json: [:], rawBytes: Array(#"{"type":"verify"}"#.utf8)),
             TestRequest(portal: "quangninh", requestId: "unknown-portal", json: ["type": "verify"]),
         ]
         try bed.cluster.createTopic("dancu.requests.quangninh", partitions: 1)
@@ -128,7 +128,7 @@ import Testing
             try await bed.publish(
                 [
                     .verify(
-                        "hoabinh",
+                        "phutho",
                         "v-after",
                         name: someone.fullName,
                         idNumber: someone.idNumber,
@@ -204,7 +204,7 @@ import Testing
         let hits = (0..<10).flatMap { index in
             [
                 TestRequest.verify(
-                    ["hoabinh", "haiduong", "angiang"][index % 3],
+                    ["phutho", "haiphong", "angiang"][index % 3],
                     "hit-v-\(index)",
                     name: citizen.fullName.lowercased(),
                     idNumber: citizen.idNumber,
@@ -258,7 +258,7 @@ import Testing
         let citizens = (0..<60).map { bed.population.citizen(at: $0 * 101) }
         let requests = citizens.enumerated().map { index, citizen in
             TestRequest.verify(
-                ["angiang", "haiduong", "hoabinh"][index % 3],
+                ["angiang", "haiphong", "phutho"][index % 3],
                 "flaky-\(index)",
                 name: citizen.fullName,
                 idNumber: citizen.idNumber,
@@ -293,7 +293,7 @@ import Testing
         @Sendable func inTime(deadline: String) -> [TestRequest] {
             (0..<10).map { index in
                 TestRequest(
-                    portal: "hoabinh",
+                    portal: "phutho",
                     requestId: "outage-\(index)",
                     json: [
                         "type": "verify", "channel": "counter", "deadline": deadline,
@@ -307,7 +307,7 @@ import Testing
         }
         let alreadyExpired = (0..<10).map { index in
             TestRequest(
-                portal: "haiduong",
+                portal: "haiphong",
                 requestId: "stale-\(index)",
                 json: [
                     "type": "verify", "deadline": "2021-06-01T00:00:00Z",

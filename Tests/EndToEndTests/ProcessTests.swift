@@ -67,7 +67,7 @@ import FoundationNetworking
         (0..<count).map { index in
             let citizen = bed.population.citizen(at: index * 37 % bed.population.size)
             return .verify(
-                ["angiang", "haiduong", "hoabinh"][index % 3],
+                ["angiang", "haiphong", "phutho"][index % 3],
                 "\(prefix)-\(index)",
                 name: citizen.fullName,
                 idNumber: citizen.idNumber,
@@ -202,7 +202,7 @@ import FoundationNetworking
             let date = citizen.dateOfBirth.displayText
             requests.append(
                 .verify(
-                    "hoabinh",
+                    "phutho",
                     "pv-\(index)",
                     name: citizen.fullName.lowercased(),
                     idNumber: citizen.idNumber,
@@ -211,7 +211,7 @@ import FoundationNetworking
             )
             requests.append(
                 .verify(
-                    "haiduong",
+                    "haiphong",
                     "pw-\(index)",
                     name: citizen.fullName + " A",
                     idNumber: citizen.idNumber,
@@ -224,7 +224,7 @@ import FoundationNetworking
             }
             requests.append(
                 .verify(
-                    "hoabinh",
+                    "phutho",
                     "pi-\(index)",
                     name: citizen.fullName + "9",
                     idNumber: citizen.idNumber,

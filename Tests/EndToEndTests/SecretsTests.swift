@@ -55,7 +55,7 @@ import Testing
     @Test func oauthBearerUsesLibrdkafkasOwnTokenFetching() throws {
         var environment = Self.scramEnvironment()
         environment["DANCU_KAFKA_SASL_MECHANISM"] = "OAUTHBEARER"
-        environment["DANCU_KAFKA_SASL_OAUTH_TOKEN_ENDPOINT"] = "https://sso.hoabinh.gov.vn/token"
+        environment["DANCU_KAFKA_SASL_OAUTH_TOKEN_ENDPOINT"] = "https://sso.phutho.gov.vn/token"
         environment["DANCU_KAFKA_SASL_OAUTH_CLIENT_ID"] = "dancu-gateway"
         environment["DANCU_KAFKA_SASL_OAUTH_CLIENT_SECRET"] = "oauth-secret-c0ffee"
         let yaml = try String(contentsOfFile: GatewayTestBed.shippedConfiguration, encoding: .utf8)

@@ -49,7 +49,7 @@ import Testing
         let traceId = "5c1e0f8a9b7d4e3fa2b6c8d0e1f23456"
         let portalSpanId = "a1b2c3d4e5f60718"
         var request = TestRequest.verify(
-            "hoabinh",
+            "phutho",
             "traced-1",
             name: citizen.fullName,
             idNumber: citizen.idNumber,

@@ -4,7 +4,7 @@ import Testing
 @testable import Gateway
 
 @Suite struct DuplicateFilterTests {
-    private let key = DuplicateFilter.Key(portal: "hoabinh", requestId: "r1")
+    private let key = DuplicateFilter.Key(portal: "phutho", requestId: "r1")
 
     @Test func aClaimSaysWhetherTheCopyIsFirstADuplicateOrWaitingForTheFirst() {
         let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
@@ -33,7 +33,7 @@ import Testing
         filter.complete(key, outcome: [7])
         #expect(await waitingCopy == [7], "the waiting copy must get the first outcome")
 
-        let other = DuplicateFilter.Key(portal: "hoabinh", requestId: "r2")
+        let other = DuplicateFilter.Key(portal: "phutho", requestId: "r2")
         _ = filter.claim(other)
         async let abandoned = filter.outcomeOfFirstCopy(other)
         filter.abandon(other)
@@ -56,7 +56,7 @@ import Testing
 
     @Test func theOldestOutcomesLeaveBeyondTheCapacity() {
         let filter = DuplicateFilter(window: .seconds(60), capacity: 2, clock: TestClock())
-        let keys = (0..<3).map { DuplicateFilter.Key(portal: "hoabinh", requestId: "r\($0)") }
+        let keys = (0..<3).map { DuplicateFilter.Key(portal: "phutho", requestId: "r\($0)") }
         for key in keys {
             _ = filter.claim(key)
             filter.complete(key, outcome: [0])
@@ -91,7 +91,7 @@ import Testing
     @Test func theWindowCountsFromEachOutcomeNotFromTheOldest() async {
         let clock = TestClock()
         let filter = DuplicateFilter(window: .seconds(10), capacity: 10, clock: clock)
-        let early = DuplicateFilter.Key(portal: "hoabinh", requestId: "early")
+        let early = DuplicateFilter.Key(portal: "phutho", requestId: "early")
         _ = filter.claim(early)
         filter.complete(early, outcome: [1])
         await clock.advance(by: .seconds(6))

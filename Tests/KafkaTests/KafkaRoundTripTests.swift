@@ -67,10 +67,10 @@ import Testing
         _ = try await producer.send(KafkaRecord(topic: "\(prefix).requests.angiang", value: Array("one".utf8)))
         try await pollUntil(consumer) { $0.messages.contains { $0.valueString == "one" } }
 
-        try harness.cluster.createTopic("\(prefix).requests.hoabinh", partitions: 2)
-        _ = try await producer.send(KafkaRecord(topic: "\(prefix).requests.hoabinh", value: Array("two".utf8)))
+        try harness.cluster.createTopic("\(prefix).requests.phutho", partitions: 2)
+        _ = try await producer.send(KafkaRecord(topic: "\(prefix).requests.phutho", value: Array("two".utf8)))
         let later = try await pollUntil(consumer) { $0.messages.contains { $0.valueString == "two" } }
-        #expect(later.messages.first { $0.valueString == "two" }?.topic == "\(prefix).requests.hoabinh")
+        #expect(later.messages.first { $0.valueString == "two" }?.topic == "\(prefix).requests.phutho")
         await consumer.close()
         await producer.close(flushTimeout: .seconds(5))
     }

@@ -82,7 +82,7 @@ struct DashboardReading {
 
 @Suite("Dashboard in a real browser")
 struct DashboardBrowserTests {
-    private static let portals = ["an-giang": "An Giang", "hai-duong": "Hải Dương", "hoa-binh": "Hòa Bình"]
+    private static let portals = ["an-giang": "An Giang", "hai-phong": "Hải Phòng", "phu-tho": "Phú Thọ"]
 
     /// Synthetic traffic through the public API: each second, every portal consumes and publishes a volume
     /// that depends on `intensity`, with some cache hits, upstream calls and a rationed call.
@@ -170,7 +170,7 @@ struct DashboardBrowserTests {
                 #expect(reading.text("circuit") == "circuit closed")
                 #expect(reading.dom.contains("Throughput per province"))
                 #expect(reading.portalRows == 3)
-                #expect(reading.dom.contains("Hòa Bình"))
+                #expect(reading.dom.contains("Phú Thọ"))
                 #expect(reading.number("consumer-lag") == 37)
                 for id in [
                     "published-rate", "consumed-rate", "latency-p50", "latency-p99", "cache-hit-ratio", "quota-used",

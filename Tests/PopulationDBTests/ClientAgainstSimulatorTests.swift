@@ -146,6 +146,24 @@ struct ClientAgainstSimulatorTests {
         }
     }
 
+    @Test("records in both address forms come back as the simulator holds them: a district only where one is")
+    func lookupBothAddressForms() async throws {
+        try await Self.withSimulator { simulator, client, _ async throws in
+            let twoLevel = try #require(Self.firstCitizen(in: simulator) { $0.permanentAddress?.districtCode == nil })
+            let threeLevel = try #require(
+                Self.firstCitizen(in: simulator) { $0.permanentAddress?.districtCode != nil },
+                "the population should still hold records with districts"
+            )
+            for citizen in [twoLevel, threeLevel] {
+                let found = try #require(try await client.lookup(Self.query(for: citizen)))
+                #expect(found == citizen)
+                #expect(found.permanentAddress?.wardCode != nil && found.permanentAddress?.provinceCode != nil)
+            }
+            #expect(try await client.lookup(Self.query(for: twoLevel))?.permanentAddress?.districtCode == nil)
+            #expect(try await client.lookup(Self.query(for: threeLevel))?.permanentAddress?.districtCode != nil)
+        }
+    }
+
     @Test("a record holding only the year of birth matches on the year")
     func yearOnlyRecord() async throws {
         try await Self.withSimulator { simulator, client, _ async throws in

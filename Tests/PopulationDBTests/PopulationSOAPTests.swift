@@ -171,6 +171,58 @@ struct PopulationSOAPTests {
         #expect(citizen.permanentAddress == nil)
     }
 
+    /// Since 1 July 2025 an address has a commune and a province; a record not moved yet still has a district.
+    static let twoLevelLookupAnswer = """
+        <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
+          <soapenv:Body>
+            <ns2:TraCuuThongTinCongDanResponse xmlns:ns2="http://dancuquocgia.bca">
+              <ns3:CongdanCollection xmlns:ns3="http://www.mic.gov.vn/dancu/1.0">
+                <ns3:CongDan>
+                  <ns3:SoDinhDanh>017185000456</ns3:SoDinhDanh>
+                  <ns3:HoVaTen><ns3:Ho>BÙI</ns3:Ho><ns3:ChuDem>THỊ</ns3:ChuDem><ns3:Ten>HÒA</ns3:Ten></ns3:HoVaTen>
+                  <ns3:NgayThangNamSinh><ns3:NgayThangNam>19850312</ns3:NgayThangNam></ns3:NgayThangNamSinh>
+                  <ns3:NoiDangKyKhaiSinh>
+                    <ns3:MaTinhThanh>17</ns3:MaTinhThanh><ns3:MaQuanHuyen>148</ns3:MaQuanHuyen>
+                    <ns3:MaPhuongXa>04924</ns3:MaPhuongXa>
+                    <ns3:ChiTiet>PHƯỜNG THỐNG NHẤT, THÀNH PHỐ HÒA BÌNH, TỈNH HÒA BÌNH</ns3:ChiTiet>
+                  </ns3:NoiDangKyKhaiSinh>
+                  <ns3:ThuongTru>
+                    <ns3:MaTinhThanh>25</ns3:MaTinhThanh><ns3:MaPhuongXa>04924</ns3:MaPhuongXa>
+                    <ns3:ChiTiet>XÓM MỚI, PHƯỜNG THỐNG NHẤT, TỈNH PHÚ THỌ</ns3:ChiTiet><ns3:QuocGia>VIỆT NAM</ns3:QuocGia>
+                  </ns3:ThuongTru>
+                  <ns3:NoiOHienTai>
+                    <ns3:MaTinhThanh>25</ns3:MaTinhThanh><ns3:MaQuanHuyen/><ns3:MaPhuongXa>04924</ns3:MaPhuongXa>
+                    <ns3:ChiTiet>XÓM MỚI, PHƯỜNG THỐNG NHẤT, TỈNH PHÚ THỌ</ns3:ChiTiet>
+                  </ns3:NoiOHienTai>
+                </ns3:CongDan>
+              </ns3:CongdanCollection>
+            </ns2:TraCuuThongTinCongDanResponse>
+          </soapenv:Body>
+        </soapenv:Envelope>
+        """
+
+    @Test("a two-level address has no district, absent or empty; a three-level one keeps it")
+    func twoLevelAddresses() throws {
+        let answer = try PopulationSOAP.decodeAnswer(.lookup, Self.twoLevelLookupAnswer.utf8)
+        guard case .lookedUp(let found) = answer, let citizen = found else {
+            Issue.record("expected a citizen, got \(answer)")
+            return
+        }
+        let twoLevel = Address(
+            provinceCode: "25",
+            wardCode: "04924",
+            detail: "XÓM MỚI, PHƯỜNG THỐNG NHẤT, TỈNH PHÚ THỌ",
+            country: "VIỆT NAM"
+        )
+        #expect(citizen.permanentAddress == twoLevel)
+        #expect(citizen.currentAddress == Address(provinceCode: "25", wardCode: "04924", detail: twoLevel.detail))
+        #expect(citizen.birthRegistrationPlace?.districtCode == "148")
+        #expect(citizen.birthRegistrationPlace?.provinceCode == "17")
+        // Written back the way the simulator answers, both forms read the same.
+        let xml = PopulationSOAP.encodeLookupAnswer(requestId: "r", citizens: [citizen])
+        #expect(try PopulationSOAP.decodeAnswer(.lookup, xml.utf8) == .lookedUp(citizen))
+    }
+
     @Test("an empty collection is no citizen")
     func emptyCollection() throws {
         let xml = PopulationSOAP.encodeLookupAnswer(requestId: "r", citizens: [])

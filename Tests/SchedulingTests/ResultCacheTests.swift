@@ -318,6 +318,24 @@ let sampleRecord = CitizenRecord(
             dateOfBirth: .full(year: 1990, month: 12, day: 31),
             hometown: Address(wardCode: "00001")
         ),
+        // Since 1 July 2025: a two-level address (no district) beside one an older record still has.
+        CitizenRecord(
+            fullName: "BÙI THỊ HÒA",
+            idNumber: "017185000456",
+            dateOfBirth: .full(year: 1985, month: 3, day: 12),
+            birthRegistrationPlace: Address(
+                provinceCode: "17",
+                districtCode: "148",
+                wardCode: "04924",
+                detail: "PHƯỜNG THỐNG NHẤT, THÀNH PHỐ HÒA BÌNH, TỈNH HÒA BÌNH"
+            ),
+            permanentAddress: Address(
+                provinceCode: "25",
+                wardCode: "04924",
+                detail: "XÓM MỚI, PHƯỜNG THỐNG NHẤT, TỈNH PHÚ THỌ",
+                country: "VIỆT NAM"
+            )
+        ),
     ])
     func compactRecordsReadBackAsTheyWereStoredAndReleaseTheirSharedStrings(record: CitizenRecord) {
         var table = InternTable(capacity: 1_000)

@@ -110,16 +110,16 @@ import Testing
     @Test func counterLatencyIgnoresABatchBacklogOfOneHundredThousand() {
         var generator = ArrivalGenerator(seed: 3)
         let end = Duration.seconds(120)
-        let counter = generator.poisson(portal: "hoabinh", channel: .counter, perSecond: 30, until: end)
+        let counter = generator.poisson(portal: "phutho", channel: .counter, perSecond: 30, until: end)
         var quiet = SchedulerSimulation(
             quota: Self.quota,
-            portals: [portal("hoabinh"), portal("angiang")],
+            portals: [portal("phutho"), portal("angiang")],
             arrivals: counter
         )
         quiet.run(until: end + .seconds(1))
         var backlogged = SchedulerSimulation(
             quota: Self.quota,
-            portals: [portal("hoabinh"), portal("angiang")],
+            portals: [portal("phutho"), portal("angiang")],
             arrivals: counter + burst(100_000, portal: "angiang", channel: .batch)
         )
         backlogged.run(until: end + .seconds(1))

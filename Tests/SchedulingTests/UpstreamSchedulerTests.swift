@@ -25,7 +25,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         UpstreamScheduler(
             configuration: configuration,
             quota: quota,
-            portals: [portal("hoabinh"), portal("angiang")],
+            portals: [portal("phutho"), portal("angiang")],
             clock: clock,
             logger: Logger(label: "test")
         )
@@ -35,7 +35,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let clock = TestClock()
         let scheduler = scheduler(clock: clock)
         let grant = try await scheduler.acquire(
-            portal: "hoabinh",
+            portal: "phutho",
             channel: .counter,
             deadline: scheduler.now.advanced(by: .seconds(30))
         )
@@ -52,8 +52,8 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let clock = TestClock()
         let scheduler = scheduler(clock: clock)
         let deadline = scheduler.now.advanced(by: .seconds(30))
-        _ = try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline)
-        let waiting = Task { try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline) }
+        _ = try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline)
+        let waiting = Task { try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline) }
         #expect(await eventually { scheduler.snapshot.waiting == 1 })
         // Tokens come at the pace the window admits: 10 calls per second and the default 20 ms margin.
         let tokenInterval = Duration.milliseconds(102)
@@ -95,10 +95,10 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let deadline = scheduler.now.advanced(by: .seconds(30))
         scheduler.pause(until: scheduler.now.advanced(by: .seconds(5)))
         let leaving = Task {
-            try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p0")
+            try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline, source: "p0")
         }
         let staying = Task {
-            try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline, source: "p1")
+            try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline, source: "p1")
         }
         #expect(await eventually { scheduler.snapshot.waiting == 2 })
 
@@ -110,7 +110,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         #expect(scheduler.snapshot.waiting == 1)
         guard
             case .withdrawn = try await scheduler.acquire(
-                portal: "hoabinh",
+                portal: "phutho",
                 channel: .counter,
                 deadline: deadline,
                 source: "p0"
@@ -130,7 +130,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         await clock.advance(by: .seconds(1))
         guard
             case .permit = try await scheduler.acquire(
-                portal: "hoabinh",
+                portal: "phutho",
                 channel: .counter,
                 deadline: deadline,
                 source: "p0"
@@ -178,10 +178,10 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let scheduler = scheduler(clock: clock, quota: QuotaSettings(requestsPerSecond: 100, burst: 10, maxInFlight: 1))
         let deadline = scheduler.now.advanced(by: .seconds(30))
         do {
-            _ = try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline)
+            _ = try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline)
         }
         #expect(scheduler.snapshot.inFlight == 0)
-        let grant = try await scheduler.acquire(portal: "hoabinh", channel: .counter, deadline: deadline)
+        let grant = try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline)
         guard case .permit(let permit) = grant else {
             Issue.record("expected a permit")
             return
@@ -197,7 +197,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let deadline = scheduler.now.advanced(by: .seconds(30))
         guard
             case .permit(let first) = try await scheduler.acquire(
-                portal: "hoabinh",
+                portal: "phutho",
                 channel: .counter,
                 deadline: deadline
             )
@@ -236,7 +236,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         scheduler.setShare(0.5)
         scheduler.pause(until: scheduler.now.advanced(by: .seconds(10)))
         let deadline = scheduler.now.advanced(by: .seconds(60))
-        let waiters = [("hoabinh", Channel.counter), ("angiang", .batch), ("angiang", .batch), ("angiang", .online)].map
+        let waiters = [("phutho", Channel.counter), ("angiang", .batch), ("angiang", .batch), ("angiang", .online)].map
         {
             portal,
             channel in
@@ -245,7 +245,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         #expect(await eventually { scheduler.snapshot.waiting == 4 })
         let snapshot = scheduler.snapshot
         let byPortal = Dictionary(uniqueKeysWithValues: snapshot.queues.map { ($0.portal, $0.waitingByChannel) })
-        #expect(byPortal["hoabinh"] == [.counter: 1, .online: 0, .batch: 0])
+        #expect(byPortal["phutho"] == [.counter: 1, .online: 0, .batch: 0])
         #expect(byPortal["angiang"] == [.counter: 0, .online: 1, .batch: 2])
         #expect(snapshot.share == 0.5 && snapshot.quotaRate == 5 && snapshot.maxInFlight == 2)
         #expect(snapshot.pausedUntil == SchedulingInstant(sinceStart: .seconds(10)))

@@ -203,24 +203,120 @@ struct CitizenRecordTests {
         #expect(Self.sample.allSatisfy { $0.permanentAddress != nil && $0.ethnicity != nil && $0.gender != nil })
     }
 
-    @Test("addresses carry consistent codes and uppercase detail lines")
-    func addresses() {
-        for record in Self.sample {
-            for address in [
-                record.birthRegistrationPlace, record.hometown, record.permanentAddress, record.currentAddress,
-            ] {
-                guard let address else { continue }
-                let provinceCode = address.provinceCode ?? ""
-                #expect(Province.withCode("0" + provinceCode) != nil, "\(provinceCode)")
-                #expect(address.districtCode?.utf8.count == 3 && address.wardCode?.utf8.count == 5)
-                #expect(address.country == "VIỆT NAM")
-                let detail = address.detail ?? ""
-                #expect(detail == detail.uppercased() && !detail.isEmpty)
-                let provinceName = Province.withCode("0" + provinceCode)?.name.uppercased() ?? "?"
-                #expect(detail.hasSuffix(provinceName), "\(detail)")
+    static func addresses(of record: CitizenRecord) -> [Address] {
+        [record.birthRegistrationPlace, record.hometown, record.permanentAddress, record.currentAddress]
+            .compactMap { $0 }
+    }
+
+    /// Today's province an address lies in, whichever form it has.
+    static func todayProvince(of address: Address) -> CurrentProvince? {
+        if address.districtCode != nil {
+            return ProvinceProfile.indexByCode["0" + (address.provinceCode ?? "")].map {
+                TodayProvince.all[TodayProvince.indexByFormerIndex[$0]].province
             }
         }
-        let movedAway = Self.share { $0.permanentAddress?.provinceCode != String($0.idNumber.prefix(3).dropFirst()) }
-        #expect((0.1...0.35).contains(movedAway), "living outside the birth province \(movedAway)")
+        return TodayProvince.all.first { $0.administrativeCode == address.provinceCode }?.province
+    }
+
+    @Test("addresses carry consistent codes and uppercase detail lines, in one of the two forms")
+    func addresses() {
+        for record in Self.sample {
+            let addresses = Self.addresses(of: record)
+            // The database moves a record to the two-level form as a whole.
+            #expect(Set(addresses.map { $0.districtCode == nil }).count <= 1, "\(addresses)")
+            for address in addresses {
+                let provinceCode = address.provinceCode ?? ""
+                let detail = address.detail ?? ""
+                #expect(
+                    address.wardCode?.utf8.count == 5
+                        && address.wardCode?.utf8.allSatisfy { (48...57).contains($0) } == true
+                )
+                #expect(address.country == "VIỆT NAM")
+                #expect(detail == detail.uppercased() && !detail.isEmpty)
+                let parts = detail.components(separatedBy: ", ")
+                if let districtCode = address.districtCode {
+                    // Before the reform: commune, district, former province.
+                    #expect(districtCode.utf8.count == 3)
+                    let profile = ProvinceProfile.indexByCode["0" + provinceCode].map { ProvinceProfile.all[$0] }
+                    #expect(parts.last == profile?.addressName, "\(detail)")
+                    #expect(
+                        ["HUYỆN ", "QUẬN ", "THÀNH PHỐ "].contains { parts.dropLast().last?.hasPrefix($0) == true }
+                    )
+                    #expect(["XÃ ", "PHƯỜNG "].contains { parts.dropLast(2).last?.hasPrefix($0) == true }, "\(detail)")
+                } else {
+                    // Since 1 July 2025: commune, today's province; no district anywhere.
+                    let today = TodayProvince.all.first { $0.administrativeCode == provinceCode }
+                    #expect(today != nil, "\(provinceCode)")
+                    #expect(parts.last == today?.addressName, "\(detail)")
+                    #expect(["XÃ ", "PHƯỜNG "].contains { parts.dropLast().last?.hasPrefix($0) == true }, "\(detail)")
+                    #expect(!detail.contains("HUYỆN ") && !detail.contains("QUẬN "), "\(detail)")
+                }
+            }
+        }
+        let movedAway = Self.share { record in
+            let birthProvince = ProvinceProfile.indexByCode[String(record.idNumber.prefix(3))].map {
+                TodayProvince.all[TodayProvince.indexByFormerIndex[$0]].province
+            }
+            return record.permanentAddress.flatMap(Self.todayProvince(of:)) != birthProvince
+        }
+        #expect((0.08...0.35).contains(movedAway), "living outside the birth province \(movedAway)")
+    }
+
+    @Test("most records have two-level addresses; some older ones still name a district")
+    func addressFormMix() {
+        let withDistricts = Self.share { $0.permanentAddress?.districtCode != nil }
+        #expect((0.10...0.20).contains(withDistricts), "records still with districts \(withDistricts)")
+        // Births registered in provinces that have since merged: the CCCD keeps the former code, a two-level
+        // address names the province that absorbed it, a three-level one the former province.
+        for (formerCode, formerName, todayName) in [
+            ("017", "TỈNH HÒA BÌNH", "TỈNH PHÚ THỌ"), ("030", "TỈNH HẢI DƯƠNG", "THÀNH PHỐ HẢI PHÒNG"),
+            ("091", "TỈNH KIÊN GIANG", "TỈNH AN GIANG"),
+        ] {
+            let born = Self.sample.filter { $0.idNumber.hasPrefix(formerCode) }
+            let places = born.compactMap(\.birthRegistrationPlace)
+            #expect(places.count > 20, "\(formerCode)")
+            let twoLevel = places.filter { $0.districtCode == nil }
+            let threeLevel = places.filter { $0.districtCode != nil }
+            #expect(twoLevel.count > threeLevel.count && !threeLevel.isEmpty, "\(formerCode)")
+            #expect(twoLevel.allSatisfy { $0.detail?.hasSuffix(", " + todayName) == true }, "\(formerCode)")
+            #expect(threeLevel.allSatisfy { $0.detail?.hasSuffix(", " + formerName) == true }, "\(formerCode)")
+        }
+    }
+
+    @Test("today's provinces: each former province in exactly one, commune numbers in disjoint blocks")
+    func todayProvinces() {
+        #expect(TodayProvince.all.count == 34)
+        #expect(TodayProvince.indexByFormerIndex.allSatisfy { TodayProvince.all.indices.contains($0) })
+        #expect(Set(TodayProvince.all.map(\.administrativeCode)).count == 34)
+        let blocks = TodayProvince.all.indices.map {
+            TodayProvince.firstCommune[$0]..<(TodayProvince.firstCommune[$0] + TodayProvince.all[$0].communeCount)
+        }
+        .sorted { $0.lowerBound < $1.lowerBound }
+        #expect(blocks.first?.lowerBound == 1)
+        #expect(zip(blocks, blocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        // About the 3,321 communes of 2025, within five-digit codes.
+        #expect((3_000...4_000).contains(blocks.last?.upperBound ?? 0))
+        let names = Dictionary(uniqueKeysWithValues: TodayProvince.all.map { ($0.province.portalId, $0.addressName) })
+        #expect(names["haiphong"] == "THÀNH PHỐ HẢI PHÒNG" && names["hue"] == "THÀNH PHỐ HUẾ")
+        #expect(names["phutho"] == "TỈNH PHÚ THỌ" && names["angiang"] == "TỈNH AN GIANG")
+    }
+
+    @Test("a commune or district number always has the same name")
+    func placeNamesFollowCodes() {
+        var names: [String: String] = [:]
+        for record in Self.sample {
+            for address in Self.addresses(of: record) {
+                let parts = (address.detail ?? "").components(separatedBy: ", ")
+                let communeIndex = parts.count - (address.districtCode == nil ? 2 : 3)
+                guard let ward = address.wardCode, communeIndex >= 0 else { continue }
+                let form = address.districtCode == nil ? "new" : "old"
+                let commune = parts[communeIndex]
+                #expect(names.updateValue(commune, forKey: form + ward).map { $0 == commune } ?? true, "\(ward)")
+                if let district = address.districtCode {
+                    let name = parts[communeIndex + 1]
+                    #expect(names.updateValue(name, forKey: "district" + district).map { $0 == name } ?? true)
+                }
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ContractFileTests {
     @Test func readsTheShippedPortalsFile() throws {
         let rules = try Fixture.rules()
-        #expect(rules.portals.map(\.id) == ["angiang", "haiduong", "hoabinh"])
+        #expect(rules.portals.map(\.id) == ["angiang", "haiphong", "phutho"])
         #expect(rules.portal(withId: "angiang")?.requestTypes == [.verify, .lookup, .link])
         #expect(rules.procedure(forCode: "1.001193")?.fields.contains(.currentAddress) == true)
         #expect(rules.procedure(forCode: "9.999999") == nil)

@@ -147,7 +147,7 @@ import Testing
             abs(share([.wrongDateOfBirth, .wrongName, .unknownId, .contradictoryDigits, .wrongLegacyId]) - 0.3) < 0.03
         )
         let portals = Dictionary(grouping: requests, by: \.portal).mapValues(\.count)
-        #expect(Set(portals.keys) == ["angiang", "haiduong", "hoabinh"])
+        #expect(Set(portals.keys) == ["angiang", "haiphong", "phutho"])
         #expect(requests.allSatisfy { $0.requestId.hasPrefix("ldtest-") })
     }
 

@@ -167,11 +167,11 @@ import Testing
                 expectation: request.expectation
             )
         }
-        entries.append(ReplayEntry(offsetMs: 1, portal: "hoabinh", key: nil, value: [0xC3, 0x28], expectation: nil))
+        entries.append(ReplayEntry(offsetMs: 1, portal: "phutho", key: nil, value: [0xC3, 0x28], expectation: nil))
         let text = entries.reversed().map { ReplayFile.line($0) + "\n" }.joined()
         let read = try ReplayFile.entries(in: text)
         #expect(read == entries.sorted { $0.offsetMs < $1.offsetMs })
-        #expect(read.first { $0.portal == "hoabinh" }?.valueBytes == [0xC3, 0x28])
+        #expect(read.first { $0.portal == "phutho" }?.valueBytes == [0xC3, 0x28])
         #expect(read.last?.headers.first?.bytes == [0xFF, 0x00])
         #expect(throws: ReplayFileError.self) { try ReplayFile.entries(in: "{\"offsetMs\": 1}\n") }
     }

@@ -45,9 +45,30 @@ enum Places {
     private static let highlandHamletWords = WeightedList([("THÔN", 60), ("BUÔN", 25), ("PLEI", 10), ("BON", 5)])
     private static let southernHamletWords = WeightedList([("ẤP", 80), ("KHU PHỐ", 20)])
 
-    /// Share of people in each region with a street address rather than a hamlet, per thousand.
-    static func urbanPerMille(isCity: Bool) -> Int { isCity ? 800 : 330 }
+    /// Share of addresses that are a street address rather than a hamlet, per thousand: most in a ward
+    /// (`PHƯỜNG`), few in a rural commune (`XÃ`).
+    static func streetPerMille(isUrban: Bool) -> Int { isUrban ? 850 : 120 }
 
     /// How many ward codes each synthetic district owns.
     static let wardsPerDistrict = 15
+
+    /// How many former wards make one commune of the two-level form (about 10,000 became 3,321 in 2025).
+    static let wardsPerCommune = 3
+
+    static let communesPerDistrict = wardsPerDistrict / wardsPerCommune
+
+    /// Names of communes and wards (`XÃ`, `PHƯỜNG`), the same words all over the country.
+    static let communeNames: [String] = [
+        "TÂN TIẾN", "HƯNG ĐẠO", "QUANG TRUNG", "ĐỒNG TÂM", "HÒA AN", "PHÚ LÂM", "TÂN PHONG", "HỒNG PHONG",
+        "NAM SƠN", "BÌNH MINH", "THỊNH LONG", "VĨNH HÒA", "AN NHƠN", "MỸ THẠNH", "LONG PHÚ", "TÂN HIỆP",
+        "THUẬN AN", "PHÚ MỸ", "ĐÔNG HƯNG", "XUÂN PHƯƠNG", "THỐNG NHẤT", "TRUNG HÒA", "HIỆP HÒA", "KIM LIÊN",
+        "PHƯỚC LONG", "TÂN THÀNH", "YÊN LẠC", "ĐỨC THẮNG", "AN LẠC", "BÌNH AN", "NGHĨA ĐÔ", "CẨM VŨ",
+    ]
+
+    /// Names of the former districts (`HUYỆN`, `QUẬN`, `THÀNH PHỐ`), as common as the communes'.
+    static let districtNames: [String] = [
+        "CHÂU THÀNH", "PHÚ TÂN", "TÂN CHÂU", "VĨNH BẢO", "KIM SƠN", "TAM ĐẢO", "LẠC SƠN", "CẨM GIÀNG",
+        "THANH SƠN", "TRIỆU PHONG", "HƯƠNG TRÀ", "ĐỨC PHỔ", "NAM ĐÔNG", "BÌNH XUYÊN", "YÊN THÀNH", "HÒA VANG",
+        "LONG THÀNH", "MỎ CÀY", "THOẠI SƠN", "KINH MÔN",
+    ]
 }

@@ -28,7 +28,7 @@ public struct LoadProfile: Sendable, Hashable {
     public var drainTimeout: Duration
 
     /// The three provinces of the source documents.
-    public static let sourceDocumentPortals = ["angiang", "haiduong", "hoabinh"]
+    public static let sourceDocumentPortals = ["angiang", "haiphong", "phutho"]
 
     public init(
         portals: [String] = sourceDocumentPortals,
