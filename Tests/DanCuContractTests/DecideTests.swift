@@ -63,7 +63,35 @@ import Testing
         let padding = String(repeating: "x", count: 65_536)
         let reason = decide(Fixture.json(Fixture.verify, ["officerId": padding])).deadLetterReason
         #expect(reason?.codeName == "too_large")
-        #expect(reason?.headerValue == "too_large: message is larger than 65536 bytes")
+        #expect(reason?.headerValue == "too_large: message (key, headers and value) is larger than 65536 bytes")
+    }
+
+    /// A message's key and headers are held in memory with its value: a 60 KB key with a small request is
+    /// as large as a 60 KB request.
+    @Test func keyAndHeadersCountTowardTheLimitWithTheValue() throws {
+        let value = Fixture.json(Fixture.verify)
+        let spare = 65_536 - value.count
+        let atLimit = rules.decide(
+            topic: Fixture.angiang,
+            value: value,
+            keyAndHeadersBytes: spare,
+            receivedAt: Fixture.receivedAt
+        )
+        #expect(atLimit.deadLetterReason == nil)
+        let overLimit = rules.decide(
+            topic: Fixture.angiang,
+            value: value,
+            keyAndHeadersBytes: spare + 1,
+            receivedAt: Fixture.receivedAt
+        )
+        #expect(overLimit.deadLetterReason?.codeName == "too_large")
+        let hugeKey = rules.decide(
+            topic: Fixture.angiang,
+            value: value,
+            keyAndHeadersBytes: Int.max,
+            receivedAt: Fixture.receivedAt
+        )
+        #expect(hugeKey.deadLetterReason?.codeName == "too_large")
     }
 
     @Test func deadLetterHeadersNameTheSource() {
