@@ -10,7 +10,7 @@ import Testing
 @Suite struct RequestPlannerTests {
     private let rules: ContractRules
     private let topic: String
-    private let duplicates = DuplicateFilter(window: .seconds(60), capacity: 100, clock: TestClock())
+    private let duplicates = DuplicateFilter(window: .seconds(60), capacity: 100, maxBytes: 1 << 20, clock: TestClock())
 
     init() throws {
         rules = try GatewayConfiguration.load(path: ShippedConfiguration.path, environment: [:]).1
