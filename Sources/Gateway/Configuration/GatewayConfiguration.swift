@@ -140,7 +140,15 @@ public struct GatewayConfiguration: Sendable, Codable {
             do {
                 try KafkaClientProperties.validate(properties)
             } catch {
-                issues.append(.init(key: "\(scope) \(error.configurationKey ?? "")", message: error.message))
+                let key = error.configurationKey ?? ""
+                // librdkafka quotes a refused value, which for a secret-looking property may be the secret.
+                let message =
+                    if let value = properties[key], !value.isEmpty, KafkaConfiguration.isSecretLooking(key) {
+                        error.message.replacingOccurrences(of: value, with: Secret.mask)
+                    } else {
+                        error.message
+                    }
+                issues.append(.init(key: "\(scope) \(key)", message: message))
             }
         }
         guard issues.isEmpty, let rules else { throw ConfigurationError(issues: issues) }
