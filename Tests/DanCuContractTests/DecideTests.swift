@@ -63,7 +63,77 @@ import Testing
         let padding = String(repeating: "x", count: 65_536)
         let reason = decide(Fixture.json(Fixture.verify, ["officerId": padding])).deadLetterReason
         #expect(reason?.codeName == "too_large")
-        #expect(reason?.headerValue == "too_large: message is larger than 65536 bytes")
+        #expect(reason?.headerValue == "too_large: message (key, headers and value) is larger than 65536 bytes")
+    }
+
+    /// 5,000 unknown keys: 20 problems listed, then one entry saying there are more; the outcome stays small.
+    @Test func errorListsStopAtTwentyThenSayThereAreMore() throws {
+        let unknown = Dictionary(uniqueKeysWithValues: (0..<5_000).map { ("k\($0)", 1 as Any) })
+        let outcome = try #require(decide(Fixture.json(Fixture.verify, unknown)).outcome)
+        #expect(outcome.status == .invalidRequest)
+        #expect(outcome.errors.count == 21)
+        #expect(outcome.errors.prefix(20).allSatisfy { $0.code == .unknownKey })
+        let summary = try #require(outcome.errors.last)
+        #expect(summary.code.rawValue == "more_problems")
+        #expect(summary.message.hasPrefix("Còn lỗi khác chưa được liệt kê"))
+        #expect(!summary.message.contains { $0.isNumber }, "the count is left out")
+        #expect(outcome.jsonBytes().count < 4_096)
+    }
+
+    /// The problems that decide `forbidden` are listed even when many others come before them.
+    @Test func aCutListKeepsTheProblemsThatMakeARequestForbidden() throws {
+        let unknown = Dictionary(uniqueKeysWithValues: (0..<50).map { ("k\($0)", 1 as Any) })
+        let outcome = try #require(
+            decide(Fixture.json(Fixture.verify, unknown.merging(["portal": "phutho"]) { $1 })).outcome
+        )
+        #expect(outcome.status == .forbidden)
+        #expect(outcome.errors.count == 21)
+        #expect(outcome.errors.first?.code == .portalMismatch)
+    }
+
+    /// One letter and 30,000 combining marks is one character and 60 KB: refused as too long, in bytes.
+    @Test func textIsLimitedInBytesAsWellAsCharacters() throws {
+        let marks = "A" + String(repeating: "\u{0301}", count: 30_000)
+        #expect(marks.count == 1 && marks.utf8.count > 60_000)
+        let name = try #require(decide(Fixture.json(Fixture.verify, citizen: ["fullName": marks])).outcome)
+        #expect(name.status == .invalidRequest)
+        #expect(name.errorCodes == ["citizen.fullName:too_long"])
+        #expect(name.errors.first?.message.contains("byte") == true)
+
+        let officer = "B" + String(repeating: "\u{0300}", count: 600)
+        let refused = try #require(decide(Fixture.json(Fixture.verify, ["officerId": officer])).outcome)
+        #expect(refused.errorCodes == ["officerId:too_long"])
+        // A long Vietnamese name within 100 characters still passes.
+        let long = Array(repeating: "NGUYỄN", count: 14).joined(separator: " ")
+        #expect(decide(Fixture.json(Fixture.verify, citizen: ["fullName": long])).request != nil)
+    }
+
+    /// A message's key and headers are held in memory with its value: a 60 KB key with a small request is
+    /// as large as a 60 KB request.
+    @Test func keyAndHeadersCountTowardTheLimitWithTheValue() throws {
+        let value = Fixture.json(Fixture.verify)
+        let spare = 65_536 - value.count
+        let atLimit = rules.decide(
+            topic: Fixture.angiang,
+            value: value,
+            keyAndHeadersBytes: spare,
+            receivedAt: Fixture.receivedAt
+        )
+        #expect(atLimit.deadLetterReason == nil)
+        let overLimit = rules.decide(
+            topic: Fixture.angiang,
+            value: value,
+            keyAndHeadersBytes: spare + 1,
+            receivedAt: Fixture.receivedAt
+        )
+        #expect(overLimit.deadLetterReason?.codeName == "too_large")
+        let hugeKey = rules.decide(
+            topic: Fixture.angiang,
+            value: value,
+            keyAndHeadersBytes: Int.max,
+            receivedAt: Fixture.receivedAt
+        )
+        #expect(hugeKey.deadLetterReason?.codeName == "too_large")
     }
 
     @Test func deadLetterHeadersNameTheSource() {

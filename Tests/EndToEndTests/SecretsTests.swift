@@ -123,6 +123,62 @@ import Testing
         }
     }
 
+    /// librdkafka properties given by name are printed masked when their name looks like a secret's, and a
+    /// value librdkafka refuses is not echoed in the problem when it may be one.
+    @Test func checkConfigMasksSecretLookingKafkaProperties() throws {
+        let secrets = [
+            "sasl.password": "props-sasl-pass-41c9",
+            "ssl.key.password": "props-key-pass-77ab",
+            "ssl.keystore.password": "props-keystore-pass-0e1f",
+            "sasl.oauthbearer.config": "principal=portal props-oauth-config-5d2a",
+            "sasl.kerberos.keytab": "/etc/dancu/props-keytab-93be",
+            "ssl.key.pem": "props-inline-key-c3d8",
+        ]
+        let properties = secrets.map { "    \($0.key): \"\($0.value)\"" }.sorted().joined(separator: "\n")
+        let (status, text) = try runCheckConfig(kafkaProperties: properties + "\n    compression.type: lz4")
+        #expect(status == 0, "\(text)")
+        #expect(text.contains("compression.type: lz4"), "a property that is no secret is printed as it is")
+        #expect(text.contains("sasl.password: '\(Secret.mask)'") || text.contains("sasl.password: \(Secret.mask)"))
+        for (name, secret) in secrets {
+            #expect(!text.contains(secret), "\(name) printed by check-config")
+        }
+
+        let refused = "props-refused-value-6a1b"
+        let (refusedStatus, refusedText) = try runCheckConfig(
+            kafkaProperties: "    sasl.oauthbearer.method: \(refused)"
+        )
+        #expect(refusedStatus == 78, "\(refusedText)")
+        #expect(refusedText.contains("sasl.oauthbearer.method"), "the problem names the key")
+        #expect(!refusedText.contains(refused), "the refused value is not echoed")
+    }
+
+    /// `check-config` on the shipped configuration with `properties` replacing the Kafka section's `properties: {}`.
+    private func runCheckConfig(kafkaProperties: String) throws -> (Int32, String) {
+        let shipped = try String(contentsOfFile: GatewayTestBed.shippedConfiguration, encoding: .utf8)
+        #expect(shipped.components(separatedBy: "\n  properties: {}\n").count == 2)
+        let yaml = shipped.replacingOccurrences(
+            of: "\n  properties: {}\n",
+            with: "\n  properties:\n\(kafkaProperties)\n"
+        )
+        let file = FileManager.default.temporaryDirectory.appending(path: "check-config-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(filePath: CommandLineTests.gateway)
+        process.arguments = ["check-config", "--config", file.path]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }
+            .merging(Self.scramEnvironment()) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let printed =
+            output.fileHandleForReading.readDataToEndOfFile() + errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+    }
+
     /// librdkafka's own configuration dump (debug `conf`) goes through the gateway's logger: it must not
     /// carry the SASL password or the key password.
     @Test func kafkaClientLogsCarryNoSecret() async throws {

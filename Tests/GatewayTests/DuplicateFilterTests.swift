@@ -7,7 +7,7 @@ import Testing
     private let key = DuplicateFilter.Key(portal: "phutho", requestId: "r1")
 
     @Test func aClaimSaysWhetherTheCopyIsFirstADuplicateOrWaitingForTheFirst() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, maxBytes: 1 << 20, clock: TestClock())
         guard case .first = filter.claim(key) else {
             Issue.record("the first copy must get the claim")
             return
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func aCopyWaitingForTheFirstGetsItsOutcomeOrTakesOverWhenItIsAbandoned() async {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: TestClock())
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, maxBytes: 1 << 20, clock: TestClock())
         _ = filter.claim(key)
         async let waitingCopy = filter.outcomeOfFirstCopy(key)
         // The copy registers itself; completing before it does is answered the same way.
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func withoutCapacityEveryCopyIsFirst() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 0, clock: TestClock())
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 0, maxBytes: 1 << 20, clock: TestClock())
         for _ in 0..<3 {
             guard case .first = filter.claim(key) else {
                 Issue.record("capacity 0 turns the filter off")
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func theOldestOutcomesLeaveBeyondTheCapacity() {
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 2, clock: TestClock())
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 2, maxBytes: 1 << 20, clock: TestClock())
         let keys = (0..<3).map { DuplicateFilter.Key(portal: "phutho", requestId: "r\($0)") }
         for key in keys {
             _ = filter.claim(key)
@@ -71,9 +71,38 @@ import Testing
         }
     }
 
+    /// Large outcomes (a lookup releasing many fields) fill memory long before the count does: the oldest leave
+    /// once the remembered bytes pass `maxBytes`, and what expires gives its bytes back.
+    @Test func theOldestOutcomesLeaveBeyondTheBytes() async {
+        let clock = TestClock()
+        let outcome = [UInt8](repeating: 7, count: 1_000)
+        let keys = (0..<4).map { DuplicateFilter.Key(portal: "phutho", requestId: "r\($0)") }
+        let entry = DuplicateFilter.size(of: keys[0], outcome: outcome)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 100, maxBytes: 3 * entry, clock: clock)
+        for key in keys {
+            _ = filter.claim(key)
+            filter.complete(key, outcome: outcome)
+        }
+        #expect(filter.claim(keys[0]) == .first, "the oldest outcome must have left: four do not fit")
+        for key in keys[1...] {
+            #expect(filter.claim(key) == .duplicate(outcome), "\(key.requestId) fits")
+        }
+        // Once they expire their bytes are free again: three new outcomes fit at once.
+        await clock.advance(by: .seconds(60))
+        // Ids as long as the first ones: each entry is the same size.
+        let later = (0..<3).map { DuplicateFilter.Key(portal: "phutho", requestId: "s\($0)") }
+        for key in later {
+            _ = filter.claim(key)
+            filter.complete(key, outcome: outcome)
+        }
+        for key in later {
+            #expect(filter.claim(key) == .duplicate(outcome), "\(key.requestId) fits after the others expired")
+        }
+    }
+
     @Test func anOutcomeIsRepeatedUntilTheWindowEndsInVirtualTime() async {
         let clock = TestClock()
-        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, clock: clock)
+        let filter = DuplicateFilter(window: .seconds(60), capacity: 10, maxBytes: 1 << 20, clock: clock)
         _ = filter.claim(key)
         filter.complete(key, outcome: [4])
         await clock.advance(by: .seconds(59))
@@ -90,7 +119,7 @@ import Testing
 
     @Test func theWindowCountsFromEachOutcomeNotFromTheOldest() async {
         let clock = TestClock()
-        let filter = DuplicateFilter(window: .seconds(10), capacity: 10, clock: clock)
+        let filter = DuplicateFilter(window: .seconds(10), capacity: 10, maxBytes: 1 << 20, clock: clock)
         let early = DuplicateFilter.Key(portal: "phutho", requestId: "early")
         _ = filter.claim(early)
         filter.complete(early, outcome: [1])

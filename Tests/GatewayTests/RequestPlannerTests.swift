@@ -10,7 +10,7 @@ import Testing
 @Suite struct RequestPlannerTests {
     private let rules: ContractRules
     private let topic: String
-    private let duplicates = DuplicateFilter(window: .seconds(60), capacity: 100, clock: TestClock())
+    private let duplicates = DuplicateFilter(window: .seconds(60), capacity: 100, maxBytes: 1 << 20, clock: TestClock())
 
     init() throws {
         rules = try GatewayConfiguration.load(path: ShippedConfiguration.path, environment: [:]).1
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func anUnreadableMessageIsDeadLetteredAndCountedForItsTopicsPortal() {
-        let (plan, consumed) = planner().plan(topic: topic, value: Array("not json".utf8))
+        let (plan, consumed) = planner().plan(topic: topic, value: Array("not json".utf8), keyAndHeadersBytes: 0)
         guard case .deadLetter(let reason) = plan else {
             Issue.record("expected a dead letter, got \(plan)")
             return
@@ -46,7 +46,11 @@ import Testing
     }
 
     @Test func aMessageOnNoPortalsTopicIsCountedAsUnknown() {
-        let (plan, consumed) = planner().plan(topic: "dancu.requests.nowhere", value: Self.verify("r1"))
+        let (plan, consumed) = planner().plan(
+            topic: "dancu.requests.nowhere",
+            value: Self.verify("r1"),
+            keyAndHeadersBytes: 0
+        )
         guard case .deadLetter(let reason) = plan else {
             Issue.record("expected a dead letter, got \(plan)")
             return
@@ -56,7 +60,7 @@ import Testing
     }
 
     @Test func aValidRequestTheCacheCannotAnswerCallsTheDatabaseAndHoldsTheClaim() throws {
-        let (plan, consumed) = planner().plan(topic: topic, value: Self.verify("r1"))
+        let (plan, consumed) = planner().plan(topic: topic, value: Self.verify("r1"), keyAndHeadersBytes: 0)
         guard case .callDatabase(let request) = plan else {
             Issue.record("expected a database call, got \(plan)")
             return
@@ -68,8 +72,8 @@ import Testing
 
     @Test func aCopyWaitsForTheFirstAndThenRepeatsItsOutcome() {
         let planner = planner()
-        _ = planner.plan(topic: topic, value: Self.verify("r1"))
-        let (copy, _) = planner.plan(topic: topic, value: Self.verify("r1"))
+        _ = planner.plan(topic: topic, value: Self.verify("r1"), keyAndHeadersBytes: 0)
+        let (copy, _) = planner.plan(topic: topic, value: Self.verify("r1"), keyAndHeadersBytes: 0)
         guard case .waitForFirstCopy(let request) = copy else {
             Issue.record("expected to wait for the first copy, got \(copy)")
             return
@@ -80,8 +84,8 @@ import Testing
 
     @Test func aCopyWhoseFirstGaveUpCallsTheDatabaseItself() {
         let planner = planner()
-        let (first, _) = planner.plan(topic: topic, value: Self.verify("r1"))
-        let (copy, _) = planner.plan(topic: topic, value: Self.verify("r1"))
+        let (first, _) = planner.plan(topic: topic, value: Self.verify("r1"), keyAndHeadersBytes: 0)
+        let (copy, _) = planner.plan(topic: topic, value: Self.verify("r1"), keyAndHeadersBytes: 0)
         guard case .callDatabase(let request) = first, case .waitForFirstCopy(let waiting) = copy else {
             Issue.record("expected a call and a copy waiting, got \(first) and \(copy)")
             return
@@ -93,13 +97,21 @@ import Testing
     @Test func aCacheHitIsAnsweredNowAsThisCopysOwnOutcome() throws {
         let request = try #require(decided(Self.verify("r2")))
         let cached = request.verified(matched: true, source: .cache, attempts: 0, completedAt: request.receivedAt)
-        let (plan, _) = planner(cache: ["r2": cached]).plan(topic: topic, value: Self.verify("r2"))
+        let (plan, _) = planner(cache: ["r2": cached]).plan(
+            topic: topic,
+            value: Self.verify("r2"),
+            keyAndHeadersBytes: 0
+        )
         #expect(plan == .answerNow(.fresh(cached, of: .query(request))))
     }
 
     @Test func anOutcomeOfTheRulesIsAnsweredNowWithoutTheCache() {
         // A CCCD whose century digit contradicts the date of birth: answered without asking anyone.
-        let (plan, consumed) = planner().plan(topic: topic, value: Self.verify("r3", idNumber: "089290001234"))
+        let (plan, consumed) = planner().plan(
+            topic: topic,
+            value: Self.verify("r3", idNumber: "089290001234"),
+            keyAndHeadersBytes: 0
+        )
         guard case .answerNow(.fresh(let outcome, of: .answeredByRules)) = plan else {
             Issue.record("expected the rules' own outcome, got \(plan)")
             return

@@ -36,6 +36,16 @@ struct PrometheusExpositionTests {
             )
         }
         #expect(text.value("dancu_build_info", ["mode": "production", "version": BuildVersion.current]) == 1)
+        for header in ["traceparent", "tracestate"] {
+            #expect(text.value("dancu_invalid_headers_total", ["portal": "an-giang", "header": header]) == 0)
+        }
+    }
+
+    @Test("a dropped trace header is counted by portal and the gateway's name for the header")
+    func invalidHeaders() {
+        metrics.invalidHeader(portal: "hoa-binh", header: TraceContext.traceparentHeader)
+        metrics.invalidHeader(portal: "hoa-binh", header: TraceContext.traceparentHeader)
+        #expect(exposition.value("dancu_invalid_headers_total", ["portal": "hoa-binh", "header": "traceparent"]) == 2)
     }
 
     @Test("counters carry the portal and fixed vocabularies as labels")

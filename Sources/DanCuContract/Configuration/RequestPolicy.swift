@@ -2,9 +2,13 @@ import DanCuConfig
 
 /// How requests are read (the top-level `requests:` section).
 public struct RequestPolicy: Sendable, Hashable, Codable {
-    /// Larger messages become dead letters unread.
+    /// Larger messages (key, headers and value together) become dead letters unread.
     /// Default: 65536
     public var maxMessageBytes: Int
+
+    /// The largest `maxMessageBytes`: a dead letter copies up to this much of a message and adds headers of its
+    /// own, and must stay under librdkafka's default `message.max.bytes` (1,000,000).
+    public static let largestMaxMessageBytes = 900_000
     /// How long each channel waits when a request gives no `deadline`.
     /// Default: counter 30s, online 60s, batch 24h
     public var deadlines: ChannelDeadlines
@@ -32,8 +36,8 @@ public struct RequestPolicy: Sendable, Hashable, Codable {
         maxMessageBytes = section.value(
             .maxMessageBytes,
             default: defaults.maxMessageBytes,
-            "must be between 1024 and 1048576"
-        ) { (1024...1_048_576).contains($0) }
+            "must be between 1024 and \(Self.largestMaxMessageBytes)"
+        ) { (1024...Self.largestMaxMessageBytes).contains($0) }
         deadlines = section.value(.deadlines, default: defaults.deadlines)
         topics = section.value(.topics, default: defaults.topics)
     }

@@ -37,7 +37,7 @@ public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     public static func tooLarge(limit: Int) -> Self {
-        Self(.tooLarge, "message is larger than \(limit) bytes")
+        Self(.tooLarge, "message (key, headers and value) is larger than \(limit) bytes")
     }
 
     public static let notUTF8 = Self(.notUTF8, "message is not valid UTF-8")

@@ -22,6 +22,8 @@ public struct ProblemCode: RawRepresentable, Sendable, Hashable, Codable, Custom
     public static let dateTooEarly = Self(rawValue: "date_too_early")
     public static let unknownProvinceCode = Self(rawValue: "unknown_province_code")
     public static let notApplicable = Self(rawValue: "not_applicable")
+    /// The last entry of a list cut at `RequestReader.maximumListedProblems`: there are more problems.
+    public static let moreProblems = Self(rawValue: "more_problems")
 
     // The request is well formed but this portal may not make it (`forbidden`).
     public static let portalMismatch = Self(rawValue: "portal_mismatch")

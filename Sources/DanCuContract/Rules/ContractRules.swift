@@ -116,12 +116,18 @@ public struct ContractRules: Sendable {
         proceduresByCode[code] ?? proceduresByCode[ProcedureConfiguration.defaultCode]
     }
 
-    /// Everything validation alone decides for a message read from `topic`.
-    public func decide(topic: String, value: [UInt8], receivedAt: Date) -> RequestDecision {
+    /// Everything validation alone decides for a message read from `topic`. The message's key and headers
+    /// (`keyAndHeadersBytes`) count toward `requests.maxMessageBytes` with its value.
+    public func decide(
+        topic: String,
+        value: [UInt8],
+        keyAndHeadersBytes: Int = 0,
+        receivedAt: Date
+    ) -> RequestDecision {
         guard let portal = portal(forRequestTopic: topic) else {
             return .deadLetter(.unknownPortal(topic: topic))
         }
-        return decide(portal: portal, value: value, receivedAt: receivedAt)
+        return decide(portal: portal, value: value, keyAndHeadersBytes: keyAndHeadersBytes, receivedAt: receivedAt)
     }
 
     /// As `decide(topic:…)` for the request topic of portal `portalId` (for `dancu-gateway validate`).
@@ -139,8 +145,14 @@ public struct ContractRules: Sendable {
         return parsed.object[RequestKey.portal]?.string
     }
 
-    private func decide(portal: PortalConfiguration, value: [UInt8], receivedAt: Date) -> RequestDecision {
-        guard value.count <= policy.maxMessageBytes else {
+    private func decide(
+        portal: PortalConfiguration,
+        value: [UInt8],
+        keyAndHeadersBytes: Int = 0,
+        receivedAt: Date
+    ) -> RequestDecision {
+        guard keyAndHeadersBytes <= policy.maxMessageBytes, value.count <= policy.maxMessageBytes - keyAndHeadersBytes
+        else {
             return .deadLetter(.tooLarge(limit: policy.maxMessageBytes))
         }
         let parsed: RequestParser.Parsed

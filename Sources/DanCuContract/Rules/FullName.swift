@@ -6,9 +6,14 @@ import Foundation
 /// `Thuỷ` and `THỦY`, `H’Hen` and `H'HEN`.
 public enum FullName {
     public static let maximumLength = 100
+    /// Characters alone do not bound a name: a letter followed by thousands of combining marks is one
+    /// character. A Vietnamese letter in NFC is at most 3 bytes of UTF-8, so 4 a character is generous.
+    public static let maximumBytes = 4 * maximumLength
 
     /// The normalised name, or why the text cannot be a name.
     public static func normalize(_ raw: String, tones: TonePlacement) -> Result<String, ValueIssue> {
+        // Refused before normalising, which costs in proportion to the text; surrounding blanks were trimmed.
+        guard raw.utf8.count <= maximumBytes else { return .failure(tooManyBytes) }
         let collapsed = collapsingWhitespace(unifyingTypedVariants(raw))
         guard !collapsed.isEmpty else {
             return .failure(.init(code: .empty, message: "Họ và tên không được để trống."))
@@ -30,8 +35,14 @@ public enum FullName {
                 .init(code: .tooLong, message: "Họ và tên dài tối đa \(maximumLength) ký tự.")
             )
         }
+        guard name.utf8.count <= maximumBytes else { return .failure(tooManyBytes) }
         return .success(name)
     }
+
+    private static let tooManyBytes = ValueIssue(
+        code: .tooLong,
+        message: "Họ và tên dài tối đa \(maximumBytes) byte (UTF-8); tên có quá nhiều dấu tổ hợp cũng bị từ chối."
+    )
 
     /// Apostrophes as phones and word processors type them (’ U+2019, ʼ U+02BC) become `'`; zero-width
     /// characters copied along with a name are dropped. Returns `raw` itself when there is nothing to do.

@@ -56,6 +56,11 @@ enum RequestKey {
 /// decides. One reader per message.
 struct RequestReader {
     private static let maximumOfficerIdLength = 128
+    /// Characters alone do not bound text: one character can carry any number of combining marks.
+    private static let maximumOfficerIdBytes = 4 * maximumOfficerIdLength
+    /// At most this many problems are listed, then one entry says there are more: a message of 8,000 unknown
+    /// keys would otherwise get an outcome of 750 KB.
+    static let maximumListedProblems = 20
     /// Fields a `link` outcome releases: enough to update the account, nothing more.
     private static let linkFields: [CitizenField] = [.fullName, .idNumber, .legacyIdNumber, .dateOfBirth]
 
@@ -324,6 +329,14 @@ struct RequestReader {
 
     private mutating func readOfficerId(_ value: JSONValue?) -> String? {
         check(value, at: RequestKey.officerId) { officerId in
+            guard officerId.utf8.count <= Self.maximumOfficerIdBytes else {
+                return .failure(
+                    ValueIssue(
+                        code: .tooLong,
+                        message: "Mã cán bộ dài tối đa \(Self.maximumOfficerIdBytes) byte (UTF-8)."
+                    )
+                )
+            }
             guard (1...Self.maximumOfficerIdLength).contains(officerId.count) else {
                 return .failure(
                     ValueIssue(code: .invalidFormat, message: "Mã cán bộ dài 1-\(Self.maximumOfficerIdLength) ký tự.")
@@ -399,6 +412,21 @@ struct RequestReader {
         problems.append(FieldProblem(field: path, code: code, message: message))
     }
 
+    /// The first `maximumListedProblems` problems, those that make the request `forbidden` first (they decide
+    /// its status), then one entry saying there are more, without their number.
+    static func listed(_ problems: [FieldProblem]) -> [FieldProblem] {
+        guard problems.count > maximumListedProblems else { return problems }
+        let forbiddenFirst = problems.filter(\.code.isForbidden) + problems.filter { !$0.code.isForbidden }
+        return Array(forbiddenFirst.prefix(maximumListedProblems))
+            + [
+                FieldProblem(
+                    field: "",
+                    code: .moreProblems,
+                    message: "Còn lỗi khác chưa được liệt kê; sửa các lỗi trên rồi gửi lại để xem các lỗi còn lại."
+                )
+            ]
+    }
+
     private func rejection(requestId: String, type: RequestType?) -> Outcome {
         let isForbidden = problems.contains { $0.code.isForbidden }
         return Outcome(
@@ -407,7 +435,7 @@ struct RequestReader {
             type: type,
             status: isForbidden ? .forbidden : .invalidRequest,
             message: isForbidden ? ResultText.forbidden : ResultText.invalidRequest(problemCount: problems.count),
-            errors: problems,
+            errors: Self.listed(problems),
             source: .gateway,
             attempts: 0,
             receivedAt: receivedAt,

@@ -140,7 +140,15 @@ public struct GatewayConfiguration: Sendable, Codable {
             do {
                 try KafkaClientProperties.validate(properties)
             } catch {
-                issues.append(.init(key: "\(scope) \(error.configurationKey ?? "")", message: error.message))
+                let key = error.configurationKey ?? ""
+                // librdkafka quotes a refused value, which for a secret-looking property may be the secret.
+                let message =
+                    if let value = properties[key], !value.isEmpty, KafkaConfiguration.isSecretLooking(key) {
+                        error.message.replacingOccurrences(of: value, with: Secret.mask)
+                    } else {
+                        error.message
+                    }
+                issues.append(.init(key: "\(scope) \(key)", message: message))
             }
         }
         guard issues.isEmpty, let rules else { throw ConfigurationError(issues: issues) }
@@ -214,6 +222,9 @@ public struct PipelineConfiguration: Sendable, Codable, Equatable {
     public var duplicateWindow: ConfigDuration
     /// The most outcomes remembered for duplicates (bounds memory). Default: 100000.
     public var duplicateCapacity: Int
+    /// The most bytes of outcomes remembered for duplicates, keys included; the oldest leave first. Default:
+    /// 67108864 (64 MiB).
+    public var duplicateMaxBytes: Int
     /// Retries of retriable upstream failures. Default: base 200ms, cap 10s, 6 attempts.
     public var retry: RetryConfiguration
 
@@ -226,6 +237,7 @@ public struct PipelineConfiguration: Sendable, Codable, Equatable {
         shutdownTimeout = .seconds(20)
         duplicateWindow = .seconds(300)
         duplicateCapacity = 100_000
+        duplicateMaxBytes = 64 << 20
         retry = RetryConfiguration()
     }
 
@@ -259,6 +271,11 @@ public struct PipelineConfiguration: Sendable, Codable, Equatable {
         {
             $0 >= 0
         }
+        duplicateMaxBytes = section.value(
+            .duplicateMaxBytes,
+            default: defaults.duplicateMaxBytes,
+            "must be at least 65536"
+        ) { $0 >= 65_536 }
         retry = section.value(.retry, default: defaults.retry)
     }
 }

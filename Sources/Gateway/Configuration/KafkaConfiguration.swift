@@ -130,6 +130,51 @@ public struct KafkaConfiguration: Sendable, Codable, Equatable {
         consumerProperties = section.value(.consumerProperties, default: defaults.consumerProperties)
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case bootstrapServers, clientId, groupId, assignmentStrategy, autoOffsetReset, sessionTimeout, linger
+        case deliveryTimeout, fetchWait, statisticsInterval, securityProtocol, tls, sasl
+        case properties, producerProperties, consumerProperties
+    }
+
+    /// As it is printed (`check-config`): every property whose name looks like it holds a secret is masked, as
+    /// `Secret` masks the typed ones. librdkafka names no secret consistently, so the test is wide.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bootstrapServers, forKey: .bootstrapServers)
+        try container.encode(clientId, forKey: .clientId)
+        try container.encode(groupId, forKey: .groupId)
+        try container.encode(assignmentStrategy, forKey: .assignmentStrategy)
+        try container.encode(autoOffsetReset, forKey: .autoOffsetReset)
+        try container.encode(sessionTimeout, forKey: .sessionTimeout)
+        try container.encode(linger, forKey: .linger)
+        try container.encode(deliveryTimeout, forKey: .deliveryTimeout)
+        try container.encode(fetchWait, forKey: .fetchWait)
+        try container.encode(statisticsInterval, forKey: .statisticsInterval)
+        try container.encode(securityProtocol, forKey: .securityProtocol)
+        try container.encode(tls, forKey: .tls)
+        try container.encode(sasl, forKey: .sasl)
+        try container.encode(Self.masked(properties), forKey: .properties)
+        try container.encode(Self.masked(producerProperties), forKey: .producerProperties)
+        try container.encode(Self.masked(consumerProperties), forKey: .consumerProperties)
+    }
+
+    private static func masked(_ properties: [String: String]) -> [String: String] {
+        properties.reduce(into: [:]) { result, property in
+            result[property.key] = isSecretLooking(property.key) ? Secret.mask : property.value
+        }
+    }
+
+    /// Names that hold or may hold a credential: `*password*`, `*secret*`, `*token*`, `*credential*`, every
+    /// `sasl.*` but the mechanism and user name (`sasl.jaas.config`, `sasl.oauthbearer.*`, …), every `ssl.key.*`
+    /// and `*.pem` (inline private keys and certificates).
+    static func isSecretLooking(_ name: String) -> Bool {
+        let name = name.lowercased()
+        let nonSecretSASL: Set<String> = ["sasl.mechanism", "sasl.mechanisms", "sasl.username"]
+        return ["password", "secret", "token", "credential"].contains { name.contains($0) }
+            || (name.hasPrefix("sasl.") && !nonSecretSASL.contains(name))
+            || name.hasPrefix("ssl.key.") || name.hasSuffix(".pem")
+    }
+
     private static func isHostPort(_ text: String) -> Bool {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
             return false

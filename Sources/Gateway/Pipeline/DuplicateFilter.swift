@@ -6,7 +6,8 @@ import Synchronization
 /// retrying, or Kafka redelivering after a rebalance) gets the first outcome again without another upstream
 /// call. Copies arriving while the first is still in flight wait for it.
 ///
-/// Memory only, bounded by `capacity`: outcomes may carry personal data and are never written anywhere.
+/// Memory only, bounded by `capacity` outcomes and by `maxBytes` of them (with their keys): outcomes may carry
+/// personal data and are never written anywhere. The oldest go first.
 final class DuplicateFilter: Sendable {
     struct Key: Hashable, Sendable {
         let portal: String
@@ -31,17 +32,26 @@ final class DuplicateFilter: Sendable {
         var entries: [Key: Entry] = [:]
         /// Completion order, oldest first, for expiry and the capacity bound.
         var completedOrder: Deque<(key: Key, at: SchedulingInstant)> = []
+        /// What the completed entries hold, as `size(of:outcome:)` counts it.
+        var completedBytes = 0
     }
 
     private let state = Mutex(State())
     private let window: Duration
     private let capacity: Int
+    private let maxBytes: Int
     private let clock: ElapsedClock
 
-    init(window: Duration, capacity: Int, clock: any Clock<Duration>) {
+    init(window: Duration, capacity: Int, maxBytes: Int, clock: any Clock<Duration>) {
         self.window = window
         self.capacity = capacity
+        self.maxBytes = maxBytes
         self.clock = ElapsedClock(clock)
+    }
+
+    /// An entry's bytes: the outcome, the key's text, and a fixed allowance for the entry's own bookkeeping.
+    static func size(of key: Key, outcome: [UInt8]) -> Int {
+        outcome.count + key.portal.utf8.count + key.requestId.utf8.count + 64
     }
 
     /// Claims `key` without waiting.
@@ -88,8 +98,9 @@ final class DuplicateFilter: Sendable {
             guard case .inFlight(let waiters) = state.entries[key] else { return [] }
             state.entries[key] = .completed(outcome: outcome, at: now)
             state.completedOrder.append((key, now))
-            while state.completedOrder.count > capacity, let oldest = state.completedOrder.popFirst() {
-                state.entries.removeValue(forKey: oldest.key)
+            state.completedBytes += Self.size(of: key, outcome: outcome)
+            while state.completedOrder.count > capacity || state.completedBytes > maxBytes {
+                removeOldest(&state)
             }
             return waiters
         }
@@ -108,10 +119,15 @@ final class DuplicateFilter: Sendable {
 
     private func expire(_ state: inout State, now: SchedulingInstant) {
         while let oldest = state.completedOrder.first, oldest.at.advanced(by: window) <= now {
-            state.completedOrder.removeFirst()
-            if case .completed(_, let at) = state.entries[oldest.key], at == oldest.at {
-                state.entries.removeValue(forKey: oldest.key)
-            }
+            removeOldest(&state)
+        }
+    }
+
+    private func removeOldest(_ state: inout State) {
+        guard let oldest = state.completedOrder.popFirst() else { return }
+        if case .completed(let outcome, let at) = state.entries[oldest.key], at == oldest.at {
+            state.entries.removeValue(forKey: oldest.key)
+            state.completedBytes -= Self.size(of: oldest.key, outcome: outcome)
         }
     }
 }

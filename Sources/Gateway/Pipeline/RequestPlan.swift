@@ -75,9 +75,11 @@ struct RequestPlanner: Sendable {
         let channel: Channel?
     }
 
-    /// The plan for a message just consumed, and how it counts.
-    func plan(topic: String, value: [UInt8]) -> (RequestPlan, Consumed) {
-        switch rules.decide(topic: topic, value: value, receivedAt: wallClock()) {
+    /// The plan for a message just consumed, and how it counts. `keyAndHeadersBytes` counts toward
+    /// `requests.maxMessageBytes` with the value.
+    func plan(topic: String, value: [UInt8], keyAndHeadersBytes: Int) -> (RequestPlan, Consumed) {
+        switch rules.decide(topic: topic, value: value, keyAndHeadersBytes: keyAndHeadersBytes, receivedAt: wallClock())
+        {
         case .deadLetter(let reason):
             let portal = rules.portal(forRequestTopic: topic)?.id ?? "unknown"
             return (.deadLetter(reason), Consumed(portal: portal, type: nil, channel: nil))

@@ -84,20 +84,29 @@ struct RequestProcessor: Sendable {
 
     static let requestIdHeader = "dancu-request-id"
     static let environmentHeader = "dancu-environment"
-    static let traceparentHeader = "traceparent"
 
     /// The partition as the scheduler knows it, for withdrawing a revoked partition's waiting requests.
     static func source(of partition: TopicPartition) -> String { partition.description }
 
     // MARK: Without waiting
 
-    /// Plans the message, counts it, and builds its publication when its answer is ready.
-    func begin(_ message: KafkaMessage) -> Beginning {
+    /// Plans the message, counts it, and builds its publication when its answer is ready. From here on the
+    /// message carries only trace headers that parsed (`PortalHeaders.screen`); those that did not are
+    /// counted, and the request starts a trace of its own.
+    func begin(_ consumed: KafkaMessage) -> Beginning {
         let started = clock.now
-        let (plan, consumed) = planner.plan(topic: message.topic, value: message.value ?? [])
-        metrics.requestConsumed(portal: consumed.portal, type: consumed.type, channel: consumed.channel)
+        let (message, invalidHeaders) = PortalHeaders.screen(consumed)
+        let (plan, counted) = planner.plan(
+            topic: message.topic,
+            value: message.value ?? [],
+            keyAndHeadersBytes: PortalHeaders.keyAndHeadersBytes(of: consumed)
+        )
+        metrics.requestConsumed(portal: counted.portal, type: counted.type, channel: counted.channel)
+        for header in invalidHeaders { metrics.invalidHeader(portal: counted.portal, header: header) }
         guard case .answerNow(let answer) = plan else {
-            return .needsTask(Pending(message: message, plan: plan, started: started))
+            // A dead letter is evidence for operators and goes nowhere else: it copies the message as it came.
+            let kept = if case .deadLetter = plan { consumed } else { message }
+            return .needsTask(Pending(message: kept, plan: plan, started: started))
         }
         let span = plan.query.flatMap { requestSpan(for: $0, message: message) }
         return .ready(publication(of: message, answer: answer, started: started, span: span))
@@ -160,7 +169,7 @@ struct RequestProcessor: Sendable {
             if published { metrics.deadLettered(reason: reason.codeName) }
             return published ? .published : .unpublished
         case .callDatabase(let request):
-            let traceparent = message.headers.first(named: Self.traceparentHeader)?.stringValue
+            let traceparent = message.headers.first(named: TraceContext.traceparentHeader)?.stringValue
             let upstreamTime = UpstreamTime()
             guard
                 let outcome = await upstream.resolve(
@@ -339,13 +348,14 @@ struct RequestProcessor: Sendable {
     }
 
     /// The trace context an outcome carries: the gateway's span when tracing is on, else the portal's own
-    /// `traceparent` unchanged, so the portal can join its request and outcome either way.
+    /// `traceparent` as it parsed (`begin` dropped one that did not), so the portal can join its request and
+    /// outcome either way.
     private func traceHeaders(of message: KafkaMessage, span: (any Span)?) -> [KafkaHeader] {
         var headers: [KafkaHeader] = []
         if let span {
             InstrumentationSystem.instrument.inject(span.context, into: &headers, using: KafkaHeadersInjector())
         }
-        if headers.isEmpty, let traceparent = message.headers.first(named: Self.traceparentHeader) {
+        if headers.isEmpty, let traceparent = message.headers.first(named: TraceContext.traceparentHeader) {
             headers.append(traceparent)
         }
         return headers
@@ -353,31 +363,19 @@ struct RequestProcessor: Sendable {
 
     // MARK: Kafka
 
-    /// The original message, with headers saying why and where it came from, on the dead-letter topic.
-    /// When the dead-letter topic refuses the original bytes (too large for it), the headers go alone: the
-    /// source topic, partition and offset still point at the original.
+    /// The original message, with headers saying why and where it came from, on the dead-letter topic, cut to
+    /// fit (`DeadLetter`). When the dead-letter topic refuses the original bytes (its own limit lower than the
+    /// gateway's), the headers go alone: the source topic, partition and offset still point at the original.
     private func deadLetter(_ message: KafkaMessage, reason: String) async -> Bool {
-        let headers =
-            message.headers
-            + [
-                KafkaHeader(name: DeadLetterHeader.error, string: reason),
-                KafkaHeader(name: DeadLetterHeader.sourceTopic, string: message.topic),
-                KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
-                KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
-            ]
-        let withValue = KafkaRecord(
+        let letter = DeadLetter(
+            of: message,
+            reason: reason,
             topic: rules.deadLetterTopic,
-            key: message.key,
-            value: message.value,
-            headers: headers
+            limit: rules.policy.maxMessageBytes
         )
-        var published = await publish([withValue], logger: logger)
-        if !published, !Task.isCancelled {
-            let omitted = KafkaHeader(name: Self.valueOmittedHeader, string: String(message.value?.count ?? 0))
-            published = await publish(
-                [KafkaRecord(topic: rules.deadLetterTopic, key: message.key, value: nil, headers: headers + [omitted])],
-                logger: logger
-            )
+        var published = await publish([letter.record], logger: logger)
+        if !published, !Task.isCancelled, letter.record.value != nil {
+            published = await publish([letter.withoutValue], logger: logger)
         }
         guard published else { return false }
         logger.warning(
@@ -389,9 +387,6 @@ struct RequestProcessor: Sendable {
         )
         return true
     }
-
-    /// On a dead letter whose original value could not be copied: the value's size in bytes.
-    static let valueOmittedHeader = "dancu-value-omitted"
 
     /// Sends until every record is acknowledged, retrying retriable failures (brokers away, leaders moving)
     /// until the task is cancelled (shutdown); `false` on a permanent refusal or cancellation.

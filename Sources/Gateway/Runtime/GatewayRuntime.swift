@@ -158,6 +158,7 @@ public struct GatewayRuntime: Sendable {
         let duplicates = DuplicateFilter(
             window: configuration.pipeline.duplicateWindow.duration,
             capacity: configuration.pipeline.duplicateCapacity,
+            maxBytes: configuration.pipeline.duplicateMaxBytes,
             clock: clock
         )
         let processor = RequestProcessor(

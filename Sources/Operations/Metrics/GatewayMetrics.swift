@@ -26,6 +26,7 @@ public final class GatewayMetrics: Sendable {
         static let overhead = "dancu_gateway_overhead_seconds"
         static let retries = "dancu_retries_total"
         static let deadLetters = "dancu_dead_letters_total"
+        static let invalidHeaders = "dancu_invalid_headers_total"
         static let cacheHits = "dancu_cache_hits_total"
         static let cacheMisses = "dancu_cache_misses_total"
         static let cacheEntries = "dancu_cache_entries"
@@ -129,6 +130,9 @@ public final class GatewayMetrics: Sendable {
             _ = counter(Name.deadLetters, [("reason", reason)])
         }
         for portal in portals {
+            for header in [TraceContext.traceparentHeader, TraceContext.tracestateHeader] {
+                _ = counter(Name.invalidHeaders, [("portal", portal), ("header", header)])
+            }
             for status in OutcomeStatus.allCases {
                 for source in OutcomeSource.allCases {
                     _ = counter(
@@ -204,6 +208,12 @@ public final class GatewayMetrics: Sendable {
     public func deadLettered(reason: String) {
         counter(Name.deadLetters, [("reason", reason)]).increment()
         board.withLock { $0.deadLettered(reason: reason) }
+    }
+
+    /// A trace header that did not parse and was dropped (a new trace starts). `header` is the gateway's own
+    /// name for it (`TraceContext.traceparentHeader`…), never text a portal sent.
+    public func invalidHeader(portal: String, header: String) {
+        counter(Name.invalidHeaders, [("portal", portal), ("header", header)]).increment()
     }
 
     public func cache(hit: Bool) {
