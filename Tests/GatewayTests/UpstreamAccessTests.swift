@@ -11,6 +11,7 @@ import Testing
 
 @testable import Gateway
 @testable import PopulationDB
+@testable import Scheduling
 
 /// Retries, deadlines, Retry-After and the breaker's refusals, in virtual time against a scripted database.
 @Suite struct UpstreamAccessTests {
@@ -76,6 +77,49 @@ import Testing
         #expect(outcome.attempts == 0)
         #expect(bed.database.callTimes.isEmpty)
     }
+
+    @Test(arguments: [
+        PopulationDBError.Code.rateLimited, .rejected, .unauthorized, .businessFault, .malformedResponse,
+    ])
+    func anyAnswerToAHalfOpenProbeClosesTheBreaker(probeAnswer: PopulationDBError.Code) async throws {
+        let retryAfter: Duration? = probeAnswer == .rateLimited ? .seconds(1) : nil
+        let bed = TestBed(script: [.failure(probeAnswer, retryAfter: retryAfter), .success(true)])
+        for _ in 0..<CircuitBreakerConfiguration().consecutiveFailures { bed.access.breaker.recordFailure() }
+        let probed = try await bed.resolve(deadlineIn: .seconds(120))
+        #expect(bed.access.breaker.state == .closed)
+        let probeTime = try #require(bed.database.callTimes.first)
+        #expect(probeTime >= .seconds(30), "the probe goes after the cool-down")
+        // A 429 is retried after its Retry-After once the breaker has closed; a permanent answer is final.
+        #expect(probed.status == (probeAnswer == .rateLimited ? .verified : .unavailable))
+        let next = try await bed.resolve(deadlineIn: .seconds(10))
+        #expect(next.status == .verified)
+    }
+
+    @Test func requestsRefusedWhileTheProbeIsOutAreWokenByItsAnswer() async throws {
+        let bed = TestBed(script: [.success(true)], holdFirstCall: true)
+        for _ in 0..<CircuitBreakerConfiguration().consecutiveFailures { bed.access.breaker.recordFailure() }
+        await bed.clock.advance(by: .seconds(30))
+        #expect(await eventually { bed.access.breaker.state == .halfOpen })
+        let probe = bed.start(deadlineIn: .seconds(60))
+        #expect(await eventually { bed.database.callTimes.count == 1 })
+        let refused = bed.start(deadlineIn: .seconds(60))
+        #expect(await eventually { bed.access.breaker.waitingCalls == 1 })
+        bed.database.releaseHeldCall()
+        // No virtual time passes: the probe's answer closes the breaker, which wakes the refused request.
+        let answers = (try #require(await probe.value), try #require(await refused.value))
+        #expect(answers.0.status == .verified && answers.1.status == .verified)
+        #expect(bed.database.callTimes == [.seconds(30), .seconds(30)])
+        #expect(bed.access.scheduler.snapshot.inFlight == 0)
+    }
+}
+
+/// Waits for `condition`, yielding to other tasks, at most `attempts` times.
+private func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
+    for _ in 0..<attempts {
+        if condition() { return true }
+        await Task.yield()
+    }
+    return condition()
 }
 
 /// An `UpstreamAccess` with real scheduler, breaker and cache on one `TestClock`, and a scripted database.
@@ -85,12 +129,12 @@ private struct TestBed {
     let access: UpstreamAccess
     let wallStart = Date(timeIntervalSince1970: 1_716_168_600)
 
-    init(script: [ScriptedDatabase.Answer], attempts: Int = 6) {
+    init(script: [ScriptedDatabase.Answer], attempts: Int = 6, holdFirstCall: Bool = false) {
         let clock = TestClock()
         self.clock = clock
         let elapsed = ElapsedClock(clock)
         let wallStart = wallStart
-        database = ScriptedDatabase(script: script, clock: elapsed)
+        database = ScriptedDatabase(script: script, clock: elapsed, holdFirstCall: holdFirstCall)
         let logger = Logger(label: "test")
         access = UpstreamAccess(
             client: database,
@@ -114,25 +158,8 @@ private struct TestBed {
 
     /// Resolves a verify due `deadlineIn` from now, advancing virtual time in small steps until it is answered.
     func resolve(deadlineIn deadline: Duration) async throws -> Outcome {
-        let request = ValidatedRequest(
-            requestId: "ag-1",
-            portal: "angiang",
-            type: .verify,
-            channel: .online,
-            citizen: ValidatedRequest.Citizen(
-                fullName: "Trần Quang Khương",
-                idNumber: "089090001234",
-                dateOfBirth: .full(year: 1990, month: 4, day: 20)
-            ),
-            releasedFields: [],
-            deadline: wallStart.addingTimeInterval(deadline.inSeconds),
-            receivedAt: wallStart
-        )
         let answered = Answered()
-        let task = Task { [access] in
-            defer { answered.flag.store(true, ordering: .releasing) }
-            return await access.resolve(request, source: "test", traceparent: nil, upstreamTime: UpstreamTime())
-        }
+        let task = start(deadlineIn: deadline, answered: answered)
         // Virtual time moves only while the request is unanswered, and at most 10 minutes of it.
         var steps = 0
         while !answered.flag.load(ordering: .acquiring), steps < 6_000 {
@@ -147,12 +174,36 @@ private struct TestBed {
         return try #require(outcome)
     }
 
-    private final class Answered: Sendable {
+    /// Starts resolving a verify due `deadlineIn` from now; the caller moves virtual time.
+    func start(deadlineIn deadline: Duration, answered: Answered = Answered()) -> Task<Outcome?, Never> {
+        let now = access.wallClock()
+        let request = ValidatedRequest(
+            requestId: "ag-1",
+            portal: "angiang",
+            type: .verify,
+            channel: .online,
+            citizen: ValidatedRequest.Citizen(
+                fullName: "Trần Quang Khương",
+                idNumber: "089090001234",
+                dateOfBirth: .full(year: 1990, month: 4, day: 20)
+            ),
+            releasedFields: [],
+            deadline: now.addingTimeInterval(deadline.inSeconds),
+            receivedAt: now
+        )
+        return Task { [access] in
+            defer { answered.flag.store(true, ordering: .releasing) }
+            return await access.resolve(request, source: "test", traceparent: nil, upstreamTime: UpstreamTime())
+        }
+    }
+
+    final class Answered: Sendable {
         let flag = Atomic<Bool>(false)
     }
 }
 
-/// Answers verify calls from a script (its last answer repeats) and notes when each call came.
+/// Answers verify calls from a script (its last answer repeats) and notes when each call came. With
+/// `holdFirstCall`, the first call is not answered until `releaseHeldCall()`.
 private final class ScriptedDatabase: PopulationDatabase {
     struct Answer: Sendable {
         let result: Result<Bool, PopulationDBError>
@@ -163,22 +214,49 @@ private final class ScriptedDatabase: PopulationDatabase {
         }
     }
 
-    private let state: Mutex<(script: [Answer], callTimes: [Duration])>
+    private struct State {
+        var script: [Answer]
+        var callTimes: [Duration] = []
+        var holdsNextCall: Bool
+        var released = false
+        var held: CheckedContinuation<Void, Never>?
+    }
+
+    private let state: Mutex<State>
     private let clock: ElapsedClock
 
-    init(script: [Answer], clock: ElapsedClock) {
-        state = Mutex((script, []))
+    init(script: [Answer], clock: ElapsedClock, holdFirstCall: Bool = false) {
+        state = Mutex(State(script: script, holdsNextCall: holdFirstCall))
         self.clock = clock
     }
 
     /// When each call came, on the test's clock.
     var callTimes: [Duration] { state.withLock { $0.callTimes } }
 
+    func releaseHeldCall() {
+        let held = state.withLock { state in
+            state.released = true
+            return state.held.take()
+        }
+        held?.resume()
+    }
+
     func verify(_ query: PopulationQuery) async throws(PopulationDBError) -> Bool {
         let now = clock.now.sinceStart
-        let answer = state.withLock { state in
+        let (answer, holds) = state.withLock { state in
             state.callTimes.append(now)
-            return state.script.count > 1 ? state.script.removeFirst() : state.script[0]
+            let holds = state.holdsNextCall
+            state.holdsNextCall = false
+            return (state.script.count > 1 ? state.script.removeFirst() : state.script[0], holds)
+        }
+        if holds {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let releasedAlready = state.withLock { state in
+                    if !state.released { state.held = continuation }
+                    return state.released
+                }
+                if releasedAlready { continuation.resume() }
+            }
         }
         return try answer.result.get()
     }

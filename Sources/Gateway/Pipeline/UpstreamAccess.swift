@@ -205,10 +205,11 @@ struct UpstreamAccess: Sendable {
             case .expired: throw Failure(kind: .expired, attempts: attempts)
             case .withdrawn: throw Failure(kind: .withdrawn, attempts: attempts)
             }
-            guard breaker.allowsCall() else {
-                // Open (or probing in half-open): no call. The scheduler is paused meanwhile; wait a little.
-                permit.complete(.success(latency: .zero))
-                try await clock.sleep(for: .milliseconds(100))
+            if case .refused(let mark) = breaker.admitCall() {
+                // Open, or half-open with its probes out: no call, so the permit goes back without a measurement,
+                // and the request waits for the breaker's next state (or its deadline) before asking again.
+                permit.returnUnused()
+                await breaker.waitForChange(after: mark, atMost: scheduler.now.duration(to: deadline))
                 continue
             }
             attempts += 1
@@ -237,14 +238,18 @@ struct UpstreamAccess: Sendable {
                     outcome: error.isRetriable ? .retriable : .permanent,
                     latency: latency
                 )
-                if error.code == .rateLimited {
-                    permit.complete(.rateLimited(retryAfter: error.retryAfter))
-                } else {
-                    permit.complete(.failure(latency: latency))
-                    if error.isRetriable {
-                        breaker.recordFailure()
-                        metrics.upstreamReachable(false)
-                    }
+                permit.complete(
+                    error.code == .rateLimited ? .rateLimited(retryAfter: error.retryAfter) : .failure(latency: latency)
+                )
+                switch error.databaseHealth {
+                case .failing:
+                    breaker.recordFailure()
+                    metrics.upstreamReachable(false)
+                case .answering:
+                    breaker.recordSuccess()
+                    metrics.upstreamReachable(true)
+                case .unknown:
+                    breaker.recordInconclusive()
                 }
                 logger.forRequest(id: request.requestId, portal: request.portal).debug(
                     "Population database call failed",

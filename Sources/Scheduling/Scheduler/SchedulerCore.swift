@@ -204,6 +204,19 @@ struct SchedulerCore<Ticket> {
         dispatch(now: now, effects: &effects)
     }
 
+    /// Granted call `number` was not made (the circuit breaker refused it): its token and its place in the
+    /// window are given back and the adaptive rate learns nothing, since there was no answer to learn from.
+    /// A call that already started is only completed without a result.
+    mutating func returnUnused(number: UInt64, now: SchedulingInstant, effects: inout Effects) {
+        inFlight = max(0, inFlight - 1)
+        if let grantedAt = unstartedCalls.removeValue(forKey: number) {
+            if let index = recentCalls.lastIndex(of: grantedAt) { recentCalls.remove(at: index) }
+            refill(now: now)
+            tokens = min(bucketDepth, tokens + 1)
+        }
+        dispatch(now: now, effects: &effects)
+    }
+
     /// Call `number` starts now. Counted from its grant, a call that then waited for a busy thread
     /// would reach the database late, bunched with calls granted after it, by more than the margin
     /// covers.
