@@ -78,6 +78,19 @@ import Testing
         #expect(bed.database.callTimes.isEmpty)
     }
 
+    @Test func callsTheClientRefusesToSendAreNotRetriedAndNeverMoveTheBreaker() async throws {
+        let refusals = CircuitBreakerConfiguration().consecutiveFailures * 4
+        let bed = TestBed(script: Array(repeating: .failure(.invalidQuery), count: refusals) + [.success(true)])
+        for _ in 0..<refusals {
+            let outcome = try await bed.resolve(deadlineIn: .seconds(10))
+            #expect(outcome.status == .unavailable && outcome.attempts == 1)
+        }
+        #expect(bed.database.callTimes.count == refusals, "none retried")
+        #expect(bed.access.breaker.state == .closed)
+        let other = try await bed.resolve(deadlineIn: .seconds(10))
+        #expect(other.status == .verified)
+    }
+
     @Test(arguments: [
         PopulationDBError.Code.rateLimited, .rejected, .unauthorized, .businessFault, .malformedResponse,
     ])

@@ -320,6 +320,34 @@ struct ClientAgainstSimulatorTests {
         }
     }
 
+    @Test("a header the HTTP client refuses is the request's fault, not the database's, and is never sent")
+    func invalidHeader() async throws {
+        try await Self.withSimulator { simulator, client, _ async throws in
+            var query = Self.query(for: simulator.population.citizen(at: 0))
+            query.traceparent = "00-x\u{01}y-zz"
+            let error = await #expect(throws: PopulationDBError.self) { try await client.verify(query) }
+            #expect(error?.code == .invalidQuery)
+            #expect(error?.isRetriable == false)
+            #expect(error?.databaseHealth == .unknown)
+            #expect(simulator.stats().totalRequests == 0)
+            query.traceparent = nil
+            #expect(try await client.verify(query) == true, "the next request goes through")
+        }
+    }
+
+    @Test(
+        "the client's refusals of a request's own content are classified as such",
+        arguments: [
+            HTTPClientError.invalidHeaderFieldValues(["00-x\u{01}y"]), .invalidHeaderFieldNames(["bad name"]),
+            .bodyLengthMismatch,
+        ]
+    )
+    func requestProblems(error: HTTPClientError) {
+        let classified = PopulationDBClient.classify(transportError: error, requestId: "r")
+        #expect(classified.code == .invalidQuery)
+        #expect(classified.databaseHealth == .unknown)
+    }
+
     @Test("unreadable TLS files fail construction with the key named")
     func badTLSFiles() {
         var configuration = PopulationDBConfiguration()

@@ -255,8 +255,10 @@ public final class PopulationDBClient: Sendable {
                     .cancelled
                 case .invalidURL, .emptyHost, .emptyScheme:
                     .invalidConfiguration
+                case .traceRequestWithBody, .bodyLengthMismatch, .identityCodingIncorrectlyPresent:
+                    .invalidQuery
                 default:
-                    .connectionFailed
+                    isInvalidHeader(error) ? .invalidQuery : .connectionFailed
                 }
             return PopulationDBError(code, requestId: requestId, detail: error.shortDescription)
         }
@@ -268,6 +270,14 @@ public final class PopulationDBClient: Sendable {
         }
         // Refused connections, resets, DNS and TLS failures: the service may be reachable later.
         return PopulationDBError(.connectionFailed, requestId: requestId, detail: typeName)
+    }
+
+    /// Whether the client refused to send a header (a forwarded `traceparent` with a control character, say):
+    /// what the request carries, not the database, is at fault, and it never left the gateway. These errors
+    /// carry the offending names or values and have no kind to match on; their short description is stable,
+    /// and a test pins it.
+    private static func isInvalidHeader(_ error: HTTPClientError) -> Bool {
+        error.shortDescription.hasPrefix("Invalid header field")
     }
 
     /// `Retry-After` as delta-seconds (the simulator and the database send that form).

@@ -38,7 +38,8 @@ public struct PopulationDBError: Error, Sendable, CustomStringConvertible {
         public static let businessFault = Code(.businessFault)
         /// The answer is not the protocol's. Permanent.
         public static let malformedResponse = Code(.malformedResponse)
-        /// The query cannot be sent (an ID that is neither 12 nor 9 digits). Permanent.
+        /// The query cannot be sent (an ID that is neither 12 nor 9 digits, a header value the HTTP client
+        /// refuses). Permanent; says nothing about the database.
         public static let invalidQuery = Code(.invalidQuery)
         /// The client cannot be built (bad URL, unreadable TLS files). Permanent.
         public static let invalidConfiguration = Code(.invalidConfiguration)
