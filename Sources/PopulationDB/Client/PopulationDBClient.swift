@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DanCuConfig
 public import DanCuContract
+import DurationUnits
 import Foundation
 public import Logging
 import NIOCore
@@ -22,6 +23,7 @@ public final class PopulationDBClient: Sendable {
     private let secret: String
     private let integrationCode: String
     private let requestTimeout: TimeAmount
+    private let maxRetryAfter: Duration
     private let logger: Logger
     private let epochMilliseconds: @Sendable () -> Int64
 
@@ -64,6 +66,7 @@ public final class PopulationDBClient: Sendable {
         secret = configuration.secret?.value ?? ""
         integrationCode = configuration.integrationCode
         requestTimeout = TimeAmount(configuration.requestTimeout.duration)
+        maxRetryAfter = configuration.maxRetryAfter.duration
         var logger = logger
         logger[metadataKey: LogKey.endpoint] = "\(url)"
         self.logger = logger
@@ -192,7 +195,9 @@ public final class PopulationDBClient: Sendable {
         throws(PopulationDBError) -> PopulationSOAP.Answer
     {
         let status = Int(exchange.status.code)
-        let retryAfter = exchange.headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter)
+        let retryAfter = exchange.headers.first(name: "Retry-After").flatMap {
+            Self.parseRetryAfter($0, atMost: maxRetryAfter)
+        }
         let answer: PopulationSOAP.Answer?
         do {
             answer = try PopulationSOAP.decodeAnswer(operation, exchange.body.readableBytesView)
@@ -280,12 +285,13 @@ public final class PopulationDBClient: Sendable {
         error.shortDescription.hasPrefix("Invalid header field")
     }
 
-    /// `Retry-After` as delta-seconds (the simulator and the database send that form).
-    static func parseRetryAfter(_ value: String) -> Duration? {
+    /// `Retry-After` as delta-seconds (the simulator and the database send that form), at most `limit`
+    /// (`populationDb.maxRetryAfter`).
+    static func parseRetryAfter(_ value: String, atMost limit: Duration) -> Duration? {
         let trimmed = value.trimmingXMLWhitespace()
-        if let seconds = Int(trimmed), seconds >= 0 { return .seconds(seconds) }
-        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return .milliseconds(Int64(seconds * 1000)) }
-        return nil
+        // Compared in seconds before converting: a huge value must not overflow a `Duration`.
+        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        return seconds >= limit.inSeconds ? limit : .milliseconds(Int64((seconds * 1000).rounded(.down)))
     }
 
     private static func tlsConfiguration(
