@@ -111,7 +111,8 @@ import Testing
     @Test func requestsRefusedWhileTheProbeIsOutAreWokenByItsAnswer() async throws {
         let bed = TestBed(script: [.success(true)], holdFirstCall: true)
         for _ in 0..<CircuitBreakerConfiguration().consecutiveFailures { bed.access.breaker.recordFailure() }
-        await bed.clock.advance(by: .seconds(30))
+        // Past the cool-down: a timer that registers only now still fires at once.
+        await bed.clock.advance(by: .seconds(30) + .milliseconds(1))
         #expect(await eventually { bed.access.breaker.state == .halfOpen })
         let probe = bed.start(deadlineIn: .seconds(60))
         #expect(await eventually { bed.database.callTimes.count == 1 })
@@ -121,8 +122,64 @@ import Testing
         // No virtual time passes: the probe's answer closes the breaker, which wakes the refused request.
         let answers = (try #require(await probe.value), try #require(await refused.value))
         #expect(answers.0.status == .verified && answers.1.status == .verified)
-        #expect(bed.database.callTimes == [.seconds(30), .seconds(30)])
+        #expect(bed.database.callTimes == [.seconds(30) + .milliseconds(1), .seconds(30) + .milliseconds(1)])
         #expect(bed.access.scheduler.snapshot.inFlight == 0)
+    }
+
+    // MARK: Coalescing
+
+    @Test func aJoinerOutlivesTheCallItJoinedAndMakesItsOwn() async throws {
+        // The database asks to wait a second each time: the counter request's call runs out of time (2.5 s) while
+        // the batch request that joined it has time left, and makes calls of its own until it is answered.
+        let bed = TestBed(
+            script: Array(repeating: .failure(.rateLimited, retryAfter: .seconds(1)), count: 5) + [.success(true)],
+            attempts: 1_000,
+            coalescing: true
+        )
+        let (leaderAnswered, joinerAnswered) = (TestBed.Answered(), TestBed.Answered())
+        let leader = bed.start(deadlineIn: .milliseconds(2_500), channel: .counter, answered: leaderAnswered)
+        #expect(await eventually { bed.database.callTimes.count == 1 })
+        let joiner = bed.start(deadlineIn: .seconds(60), channel: .batch, answered: joinerAnswered)
+        #expect(await eventually { bed.access.cache.statistics.coalesced == 1 })
+        await bed.advance(until: [leaderAnswered, joinerAnswered])
+        let (led, joined) = (try #require(await leader.value), try #require(await joiner.value))
+        #expect(led.status == .expired)
+        #expect(joined.status == .verified)
+        #expect(joined.attempts >= 1)
+        #expect(bed.database.callTimes.count == led.attempts + joined.attempts, "its own calls, after the leader's")
+    }
+
+    @Test func aJoinerStopsWaitingAtItsOwnDeadline() async throws {
+        let bed = TestBed(script: [.success(true)], holdFirstCall: true, coalescing: true)
+        let (leaderAnswered, joinerAnswered) = (TestBed.Answered(), TestBed.Answered())
+        let leader = bed.start(deadlineIn: .seconds(60), channel: .batch, answered: leaderAnswered)
+        #expect(await eventually { bed.database.callTimes.count == 1 })
+        let joiner = bed.start(deadlineIn: .seconds(2), channel: .batch, answered: joinerAnswered)
+        #expect(await eventually { bed.access.cache.statistics.coalesced == 1 })
+        await bed.advance(until: [joinerAnswered])
+        let joined = try #require(await joiner.value)
+        #expect(joined.status == .expired && joined.attempts == 0)
+        #expect(bed.access.scheduler.now.sinceStart < .seconds(3), "expired at its own deadline, not the leader's")
+        bed.database.releaseHeldCall()
+        await bed.advance(until: [leaderAnswered])
+        #expect(try #require(await leader.value).status == .verified)
+    }
+
+    @Test func aCounterRequestDoesNotWaitBehindABatchRequestsCall() async throws {
+        let bed = TestBed(script: [.success(true)], holdFirstCall: true, coalescing: true)
+        let (batchAnswered, counterAnswered) = (TestBed.Answered(), TestBed.Answered())
+        let batch = bed.start(deadlineIn: .seconds(600), channel: .batch, answered: batchAnswered)
+        #expect(await eventually { bed.database.callTimes.count == 1 })
+        let counter = bed.start(deadlineIn: .seconds(60), channel: .counter, answered: counterAnswered)
+        await bed.advance(until: [counterAnswered])
+        bed.database.releaseHeldCall()
+        let counterOutcome = try #require(await counter.value)
+        #expect(counterOutcome.status == .verified && counterOutcome.attempts == 1)
+        let callTimes = bed.database.callTimes
+        #expect(callTimes.count == 2 && callTimes[1] < .seconds(1), "its own call, at once: \(callTimes)")
+        await bed.advance(until: [batchAnswered])
+        #expect(try #require(await batch.value).status == .verified)
+        #expect(bed.access.cache.statistics.coalesced == 0)
     }
 }
 
@@ -142,7 +199,8 @@ private struct TestBed {
     let access: UpstreamAccess
     let wallStart = Date(timeIntervalSince1970: 1_716_168_600)
 
-    init(script: [ScriptedDatabase.Answer], attempts: Int = 6, holdFirstCall: Bool = false) {
+    /// - Parameter coalescing: caches verify answers, so that identical requests share a call.
+    init(script: [ScriptedDatabase.Answer], attempts: Int = 6, holdFirstCall: Bool = false, coalescing: Bool = false) {
         let clock = TestClock()
         self.clock = clock
         let elapsed = ElapsedClock(clock)
@@ -160,7 +218,7 @@ private struct TestBed {
             ),
             cache: ResultCache(configuration: CacheConfiguration(), secret: nil, clock: clock),
             breaker: CircuitBreaker(configuration: CircuitBreakerConfiguration(), clock: clock, logger: logger),
-            cachedTypes: [],
+            cachedTypes: coalescing ? [.verify] : [],
             retry: RetryPolicy(base: .milliseconds(200), cap: .seconds(1), attempts: attempts),
             metrics: GatewayMetrics(registry: PrometheusCollectorRegistry(), clock: clock),
             logger: logger,
@@ -173,28 +231,35 @@ private struct TestBed {
     func resolve(deadlineIn deadline: Duration) async throws -> Outcome {
         let answered = Answered()
         let task = start(deadlineIn: deadline, answered: answered)
-        // Virtual time moves only while the request is unanswered, and at most 10 minutes of it.
-        var steps = 0
-        while !answered.flag.load(ordering: .acquiring), steps < 6_000 {
-            await clock.advance(by: .milliseconds(100))
-            steps += 1
-        }
-        if !answered.flag.load(ordering: .acquiring) {
-            Issue.record("unanswered after 10 minutes of virtual time")
-            task.cancel()
-        }
+        await advance(until: [answered])
         let outcome = await task.value
         return try #require(outcome)
     }
 
+    /// Advances virtual time in small steps while any of the requests is unanswered, at most 10 minutes of it.
+    func advance(until answered: [Answered]) async {
+        var steps = 0
+        while !answered.allSatisfy({ $0.flag.load(ordering: .acquiring) }), steps < 6_000 {
+            await clock.advance(by: .milliseconds(100))
+            steps += 1
+        }
+        if !answered.allSatisfy({ $0.flag.load(ordering: .acquiring) }) {
+            Issue.record("unanswered after 10 minutes of virtual time")
+        }
+    }
+
     /// Starts resolving a verify due `deadlineIn` from now; the caller moves virtual time.
-    func start(deadlineIn deadline: Duration, answered: Answered = Answered()) -> Task<Outcome?, Never> {
+    func start(
+        deadlineIn deadline: Duration,
+        channel: Channel = .online,
+        answered: Answered = Answered()
+    ) -> Task<Outcome?, Never> {
         let now = access.wallClock()
         let request = ValidatedRequest(
-            requestId: "ag-1",
+            requestId: "ag-\(channel)",
             portal: "angiang",
             type: .verify,
-            channel: .online,
+            channel: channel,
             citizen: ValidatedRequest.Citizen(
                 fullName: "Trần Quang Khương",
                 idNumber: "089090001234",

@@ -89,18 +89,20 @@ import Testing
         #expect(!freedWhileClosed, "a closed breaker has no probe slots")
     }
 
+    // Each advance goes a millisecond past the timer's instant: a test clock keeps a sleep registered for exactly
+    // "now" until its next advance, and the breaker's timer task may register just after the advance.
     @Test func halfOpenTimesOutByItselfWithNoCalls() async {
         let clock = TestClock()
         let breaker = CircuitBreaker(configuration: Self.configuration, clock: clock, logger: Logger(label: "test"))
         let entered = Mutex<[CircuitState]>([])
         breaker.onStateChange { state in entered.withLock { $0.append(state) } }
         for _ in 0..<4 { breaker.recordFailure() }
-        await clock.advance(by: .seconds(30))
+        await clock.advance(by: .seconds(30) + .milliseconds(1))
         #expect(await eventually { entered.withLock { $0 } == [.open, .halfOpen] })
         #expect(breaker.allowsCall())  // a probe that never reports back
-        await clock.advance(by: .seconds(30))
+        await clock.advance(by: .seconds(30) + .milliseconds(1))
         #expect(await eventually { entered.withLock { $0 } == [.open, .halfOpen, .open] })
-        await clock.advance(by: .seconds(30))
+        await clock.advance(by: .seconds(30) + .milliseconds(1))
         #expect(await eventually { entered.withLock { $0 } == [.open, .halfOpen, .open, .halfOpen] })
     }
 
@@ -108,7 +110,7 @@ import Testing
         let clock = TestClock()
         let breaker = CircuitBreaker(configuration: Self.configuration, clock: clock, logger: Logger(label: "test"))
         for _ in 0..<4 { breaker.recordFailure() }
-        await clock.advance(by: .seconds(30))
+        await clock.advance(by: .seconds(30) + .milliseconds(1))
         #expect(await eventually { breaker.state == .halfOpen })
         #expect(breaker.allowsCall() && breaker.allowsCall())
         guard case .refused(let mark) = breaker.admitCall() else {
@@ -133,7 +135,7 @@ import Testing
             Issue.record("an open breaker refuses")
             return
         }
-        await clock.advance(by: .seconds(30))
+        await clock.advance(by: .seconds(30) + .milliseconds(1))
         #expect(await eventually { breaker.state == .halfOpen })
         await breaker.waitForChange(after: mark, atMost: .seconds(600))
         #expect(breaker.waitingCalls == 0)
