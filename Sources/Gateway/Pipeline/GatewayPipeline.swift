@@ -15,8 +15,7 @@ public final class GatewayPipeline: Service {
     private let consumer: KafkaConsumer
     private let processor: RequestProcessor
     private let scheduler: UpstreamScheduler
-    private let breaker: CircuitBreaker
-    private let circuitCoolDown: Duration
+    private let cacheStatistics: @Sendable () -> CacheStatistics
     private let metrics: GatewayMetrics
     private let rules: ContractRules
     private let ledger: OffsetLedger
@@ -29,18 +28,16 @@ public final class GatewayPipeline: Service {
         consumer: KafkaConsumer,
         processor: RequestProcessor,
         scheduler: UpstreamScheduler,
-        breaker: CircuitBreaker,
-        circuitCoolDown: Duration,
+        cacheStatistics: @escaping @Sendable () -> CacheStatistics,
         metrics: GatewayMetrics,
         rules: ContractRules,
         configuration: PipelineConfiguration,
         logger: Logger
     ) {
-        self.circuitCoolDown = circuitCoolDown
         self.consumer = consumer
         self.processor = processor
         self.scheduler = scheduler
-        self.breaker = breaker
+        self.cacheStatistics = cacheStatistics
         self.metrics = metrics
         self.rules = rules
         self.configuration = configuration
@@ -51,20 +48,20 @@ public final class GatewayPipeline: Service {
         )
     }
 
-    /// Pauses what a full portal queue or an open circuit should stop, and resumes it when they clear.
-    private func watchSchedulerAndBreaker() {
-        scheduler.onBackpressure { [self] portal, full in
-            guard let topic = rules.portal(withId: portal).map(rules.requestTopic(for:)) else { return }
-            apply(full ? ledger.portalQueueFilled(topic: topic) : ledger.portalQueueDrained(topic: topic))
+    /// A portal's queue in the scheduler filled up (`full`) or drained to half: its request partitions pause or
+    /// resume. The runtime links the scheduler's backpressure here.
+    func portalQueue(of portal: String, full: Bool) {
+        guard let topic = rules.portal(withId: portal).map(rules.requestTopic(for:)) else { return }
+        apply(full ? ledger.portalQueueFilled(topic: topic) : ledger.portalQueueDrained(topic: topic))
+    }
+
+    /// The circuit breaker entered `state`: request partitions stay paused while it is open. The runtime links
+    /// the breaker's state changes here.
+    func circuitEntered(_ state: CircuitState) {
+        if state == .open {
+            logger.warning("Circuit open: population database calls stop; request partitions paused")
         }
-        breaker.onStateChange { [self] state in
-            metrics.circuit(state: state)
-            if state == .open {
-                logger.warning("Circuit open: population database calls stop; request partitions paused")
-                scheduler.pause(until: scheduler.now.advanced(by: circuitCoolDown))
-            }
-            apply(state == .open ? ledger.circuitOpened() : ledger.circuitReleased())
-        }
+        apply(state == .open ? ledger.circuitOpened() : ledger.circuitReleased())
     }
 
     /// The one place the consumer's pause state changes: to what the ledger decided.
@@ -85,7 +82,6 @@ public final class GatewayPipeline: Service {
     /// - Throws: the consumer's fatal error, after the same orderly stop, so that the process exits with it
     ///   (69, Kafka unreachable) and the orchestrator restarts it, rather than ending as if asked to.
     public func run() async throws {
-        watchSchedulerAndBreaker()
         // Until the group assigns partitions this instance owns nothing, so its first share is an increase,
         // which the scheduler applies only after a full window: another instance may have been calling
         // for those partitions until a moment ago.
@@ -271,7 +267,7 @@ public final class GatewayPipeline: Service {
 
     /// Levels read once per commit interval, not per request: reading them takes the components' locks.
     private func reportGauges() {
-        let cache = processor.upstream.cache.statistics
+        let cache = cacheStatistics()
         metrics.cacheSize(entries: cache.entries, bytes: cache.bytes)
         let snapshot = scheduler.snapshot
         metrics.scheduler(
