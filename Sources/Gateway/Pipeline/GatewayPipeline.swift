@@ -21,6 +21,8 @@ public final class GatewayPipeline: Service {
     private let ledger: OffsetLedger
     private let configuration: PipelineConfiguration
     private let logger: Logger
+    /// Paces commits and bounds the waits for in-flight work: injected, like the request path's other clocks.
+    private let clock: ElapsedClock
     private let stopRequested = Atomic<Bool>(false)
     private let messageTasks = MessageTasks()
 
@@ -32,7 +34,8 @@ public final class GatewayPipeline: Service {
         metrics: GatewayMetrics,
         rules: ContractRules,
         configuration: PipelineConfiguration,
-        logger: Logger
+        logger: Logger,
+        clock: ElapsedClock
     ) {
         self.consumer = consumer
         self.processor = processor
@@ -42,6 +45,7 @@ public final class GatewayPipeline: Service {
         self.rules = rules
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         ledger = OffsetLedger(
             maxInFlightPerPartition: configuration.maxInFlightPerPartition,
             maxInFlight: configuration.maxInFlight
@@ -115,7 +119,6 @@ public final class GatewayPipeline: Service {
 
     /// Returns the consumer's fatal error when that is what stopped it.
     private func consumeUntilStopped() async -> (any Error)? {
-        let clock = ContinuousClock()
         var nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
         // Cancellation (the service group failing) stops the loop like a graceful shutdown does.
         while !stopRequested.load(ordering: .acquiring), !Task.isCancelled {
@@ -288,8 +291,8 @@ public final class GatewayPipeline: Service {
                 await ledger.waitUntilIdle(Set(partitions))
                 return !Task.isCancelled
             }
-            race.addTask {
-                try? await Task.sleep(for: timeout)
+            race.addTask { [clock] in
+                try? await clock.sleep(for: timeout)
                 return false
             }
             let first = await race.next() ?? false

@@ -190,7 +190,8 @@ public struct GatewayRuntime: Sendable {
             metrics: metrics,
             rules: rules,
             configuration: configuration.pipeline,
-            logger: logger
+            logger: logger,
+            clock: ElapsedClock(clock)
         )
         link(breaker: breaker, scheduler: scheduler, pipeline: pipeline, metrics: metrics)
         let admin = AdminServer(
