@@ -230,6 +230,32 @@ struct ClientAgainstSimulatorTests {
         }
     }
 
+    @Test(
+        "Retry-After is read as seconds and capped at maxRetryAfter",
+        arguments: [
+            ("3", Duration?.some(.seconds(3))), (" 1.5 ", .milliseconds(1500)), ("60", .seconds(60)),
+            ("3600", .seconds(60)), ("1e300", .seconds(60)), ("-1", nil), ("soon", nil), ("inf", nil),
+        ]
+    )
+    func retryAfterParsing(header: String, expected: Duration?) {
+        #expect(PopulationDBClient.parseRetryAfter(header, atMost: .seconds(60)) == expected)
+    }
+
+    @Test("a Retry-After beyond maxRetryAfter reaches the gateway capped")
+    func retryAfterCapped() async throws {
+        try await Self.withSimulator(
+            SimulatorConfiguration(citizens: Self.citizens, quota: 1),
+            client: { $0.maxRetryAfter = .milliseconds(300) },
+            arrivalClock: Self.frozenArrivals
+        ) { simulator, client, _ async throws in
+            let query = Self.query(for: simulator.population.citizen(at: 0))
+            #expect(try await client.verify(query) == true)
+            let error = await #expect(throws: PopulationDBError.self) { try await client.verify(query) }
+            #expect(error?.code == .rateLimited)
+            #expect(error?.retryAfter == .milliseconds(300), "the simulator asks for 1 s")
+        }
+    }
+
     @Test("HTTP 500 with a Server fault and 503 outages are retriable")
     func serverErrors() async throws {
         try await Self.withSimulator(SimulatorConfiguration(citizens: Self.citizens, errorRate: 1)) {
@@ -336,6 +362,34 @@ struct ClientAgainstSimulatorTests {
             }
             #expect(simulator.stats().totalRequests == 0)
         }
+    }
+
+    @Test("a header the HTTP client refuses is the request's fault, not the database's, and is never sent")
+    func invalidHeader() async throws {
+        try await Self.withSimulator { simulator, client, _ async throws in
+            var query = Self.query(for: simulator.population.citizen(at: 0))
+            query.traceparent = "00-x\u{01}y-zz"
+            let error = await #expect(throws: PopulationDBError.self) { try await client.verify(query) }
+            #expect(error?.code == .invalidQuery)
+            #expect(error?.isRetriable == false)
+            #expect(error?.databaseHealth == .unknown)
+            #expect(simulator.stats().totalRequests == 0)
+            query.traceparent = nil
+            #expect(try await client.verify(query) == true, "the next request goes through")
+        }
+    }
+
+    @Test(
+        "the client's refusals of a request's own content are classified as such",
+        arguments: [
+            HTTPClientError.invalidHeaderFieldValues(["00-x\u{01}y"]), .invalidHeaderFieldNames(["bad name"]),
+            .bodyLengthMismatch,
+        ]
+    )
+    func requestProblems(error: HTTPClientError) {
+        let classified = PopulationDBClient.classify(transportError: error, requestId: "r")
+        #expect(classified.code == .invalidQuery)
+        #expect(classified.databaseHealth == .unknown)
     }
 
     @Test("unreadable TLS files fail construction with the key named")

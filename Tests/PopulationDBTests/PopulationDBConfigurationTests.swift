@@ -23,6 +23,7 @@ struct PopulationDBConfigurationTests {
         #expect(configuration.secret == nil)
         #expect(configuration.requestTimeout == .seconds(10))
         #expect(configuration.connectTimeout == .seconds(2))
+        #expect(configuration.maxRetryAfter == .seconds(60))
         #expect(configuration.quota.requestsPerSecond == 50)
         #expect(configuration.quota.burst <= configuration.quota.requestsPerSecond)
     }
@@ -34,6 +35,7 @@ struct PopulationDBConfigurationTests {
               url: https://dancu.example.gov.vn/dancu/ws
               integrationCode: TICH-HOP-89
               requestTimeout: 1500ms
+              maxRetryAfter: 2m
               tls: {caFile: /etc/dancu/ca.pem, certificateFile: /etc/dancu/client.pem, privateKeyFile: /etc/dancu/client.key}
               quota: {requestsPerSecond: 200, burst: 20, maxInFlight: 64}
             """
@@ -45,6 +47,7 @@ struct PopulationDBConfigurationTests {
         #expect(configuration.url == "https://dancu.example.gov.vn/dancu/ws")
         #expect(configuration.secret?.value == "s3cret")
         #expect(configuration.requestTimeout == .milliseconds(1500))
+        #expect(configuration.maxRetryAfter == .seconds(120))
         #expect(configuration.tls.privateKeyFile == "/etc/dancu/client.key")
         #expect(configuration.quota.requestsPerSecond == 200 && configuration.quota.burst == 20)
         #expect(configuration.quota.maxInFlight == 64)
@@ -57,6 +60,7 @@ struct PopulationDBConfigurationTests {
               url: dancu.example.gov.vn
               username: "a:b"
               requestTimeout: 0s
+              maxRetryAfter: 0s
               tls: {certificateFile: /etc/dancu/client.pem}
               quota: {requestsPerSecond: 10, burst: 20, maxInFlight: 0}
             """
@@ -65,7 +69,7 @@ struct PopulationDBConfigurationTests {
         }
         let keys = Set(error?.issues.map(\.key) ?? [])
         for key in [
-            "populationDb.url", "populationDb.username", "populationDb.requestTimeout",
+            "populationDb.url", "populationDb.username", "populationDb.requestTimeout", "populationDb.maxRetryAfter",
             "populationDb.tls.privateKeyFile", "populationDb.quota.burst", "populationDb.quota.maxInFlight",
         ] {
             #expect(keys.contains(key), "\(key) in \(keys)")

@@ -49,6 +49,29 @@ final class FakeUpstream: Sendable {
 
 struct UpstreamDown: Error {}
 
+extension ResultCache {
+    /// An online caller with time to spare, whose load tells nothing besides its answer.
+    static let patientCaller = Joiner(channel: .online, waitingAtMost: .seconds(3_600))
+
+    func value(
+        for key: CacheKey,
+        type: RequestType,
+        load: @escaping @Sendable () async throws -> CitizenRecord?
+    ) async throws -> (CitizenRecord?, fromCache: Bool) {
+        let (record, source) = try await value(for: key, type: type, as: Self.patientCaller) { (try await load(), ()) }
+        return (record, source.fromCache)
+    }
+
+    func match(
+        for key: CacheKey,
+        type: RequestType,
+        load: @escaping @Sendable () async throws -> Bool
+    ) async throws -> (Bool, fromCache: Bool) {
+        let (matched, source) = try await match(for: key, type: type, as: Self.patientCaller) { (try await load(), ()) }
+        return (matched, source.fromCache)
+    }
+}
+
 let sampleRecord = CitizenRecord(
     fullName: "TRẦN QUANG KHƯƠNG",
     idNumber: "001203004587",
@@ -264,7 +287,7 @@ let sampleRecord = CitizenRecord(
         #expect(cache.statistics.coalesced == 99)
     }
 
-    @Test func errorsReachEveryJoinedCallerAndAreNotCached() async throws {
+    @Test func errorsReachTheCallerWhoseLoadFailedAndAreNotCached() async throws {
         let clock = TestClock()
         let cache = cache(clock)
         let key = key(cache)
@@ -278,6 +301,102 @@ let sampleRecord = CitizenRecord(
         let answer = try await cache.value(for: key, type: .verify, load: upstream.load)
         #expect(answer.0 == sampleRecord && !answer.fromCache)
         #expect(failures.withLock { $0 } == 1 && cache.statistics.entries == 1)
+    }
+
+    @Test func whenTheSharedCallFailsTheMostUrgentJoinerCallsForTheOthers() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let key = key(cache)
+        let failing = FakeUpstream(answer: nil, held: true)
+        let answering = FakeUpstream(answer: sampleRecord, held: true)
+        let leader = Task {
+            try await cache.value(for: key, type: .verify, as: .init(channel: .online, waitingAtMost: .seconds(60))) {
+                () async throws -> (CitizenRecord?, Void) in
+                _ = try await failing.load()
+                throw UpstreamDown()
+            }
+        }
+        #expect(await eventually { failing.calls == 1 })
+        func join(_ channel: Channel) -> Task<(CitizenRecord?, source: ResultCache.Source<Channel>), any Error> {
+            Task {
+                try await cache.value(for: key, type: .verify, as: .init(channel: channel, waitingAtMost: .seconds(60)))
+                {
+                    (try await answering.load(), channel)
+                }
+            }
+        }
+        let batch = join(.batch)
+        #expect(await eventually { cache.statistics.coalesced == 1 })
+        let online = join(.online)
+        #expect(await eventually { cache.statistics.coalesced == 2 })
+        failing.release()
+        await #expect(throws: UpstreamDown.self) { _ = try await leader.value }
+        #expect(await eventually { answering.calls == 1 })
+        answering.release()
+        let (onlineAnswer, batchAnswer) = (try await online.value, try await batch.value)
+        guard case .ownCall(.online) = onlineAnswer.source, case .joined = batchAnswer.source else {
+            Issue.record(
+                "the online joiner calls, the batch one waits for it: \(onlineAnswer.source), \(batchAnswer.source)"
+            )
+            return
+        }
+        #expect(onlineAnswer.0 == sampleRecord && batchAnswer.0 == sampleRecord)
+        #expect(answering.calls == 1)
+    }
+
+    @Test func aJoinerWaitsOnlyUntilItsOwnDeadline() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let key = key(cache)
+        let upstream = FakeUpstream(answer: sampleRecord, held: true)
+        let leader = Task { try await cache.value(for: key, type: .verify, load: upstream.load) }
+        #expect(await eventually { upstream.calls == 1 })
+        let joiner = Task {
+            try await cache.value(for: key, type: .verify, as: .init(channel: .online, waitingAtMost: .seconds(2))) {
+                Issue.record("a joiner whose time ran out makes no call")
+                return (nil, ())
+            }
+        }
+        #expect(await eventually { cache.statistics.coalesced == 1 })
+        // A millisecond past: the expiry timer may register only after the advance.
+        await clock.advance(by: .seconds(2) + .milliseconds(1))
+        await #expect(throws: ResultCache.JoinExpired.self) { try await joiner.value }
+        upstream.release()
+        #expect(try await leader.value.0 == sampleRecord)
+    }
+
+    @Test func aMoreUrgentCallerMakesItsOwnCallAndLaterCallersJoinIt() async throws {
+        let clock = TestClock()
+        let cache = cache(clock)
+        let key = key(cache)
+        let batchCall = FakeUpstream(answer: sampleRecord, held: true)
+        let counterCall = FakeUpstream(answer: sampleRecord, held: true)
+        func caller(
+            _ channel: Channel,
+            _ upstream: FakeUpstream
+        ) -> Task<(CitizenRecord?, source: ResultCache.Source<Void>), any Error> {
+            Task {
+                try await cache.value(for: key, type: .verify, as: .init(channel: channel, waitingAtMost: .seconds(60)))
+                {
+                    (try await upstream.load(), ())
+                }
+            }
+        }
+        let batch = caller(.batch, batchCall)
+        #expect(await eventually { batchCall.calls == 1 })
+        let counter = caller(.counter, counterCall)
+        #expect(await eventually { counterCall.calls == 1 }, "the counter caller does not wait at batch priority")
+        let online = caller(.online, counterCall)
+        #expect(await eventually { cache.statistics.coalesced == 1 })
+        counterCall.release()
+        #expect(try await counter.value.source.fromCache == false)
+        guard case .joined = try await online.value.source else {
+            Issue.record("the online caller joins the counter call")
+            return
+        }
+        batchCall.release()
+        #expect(try await batch.value.0 == sampleRecord)
+        #expect(counterCall.calls == 1 && batchCall.calls == 1)
     }
 
     @Test func halfTheRequestsRepeatingHalvesTheUpstreamCalls() async throws {

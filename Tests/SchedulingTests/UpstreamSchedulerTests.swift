@@ -48,6 +48,33 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         #expect(scheduler.snapshot.inFlight == 0)
     }
 
+    @Test func aPermitReturnedUnusedGivesItsQuotaToTheNextRequestAndLeavesTheRateAlone() async throws {
+        let clock = TestClock()
+        let scheduler = scheduler(clock: clock, quota: QuotaSettings(requestsPerSecond: 1, burst: 1, maxInFlight: 1))
+        let deadline = scheduler.now.advanced(by: .seconds(30))
+        let rate = scheduler.snapshot.effectiveRate
+        guard
+            case .permit(let refused) = try await scheduler.acquire(
+                portal: "hoabinh",
+                channel: .counter,
+                deadline: deadline
+            )
+        else {
+            Issue.record("expected a permit")
+            return
+        }
+        refused.returnUnused()
+        #expect(scheduler.snapshot.inFlight == 0)
+        // With the one token and the one place in the window given back, the next request needs no time to pass.
+        let next = try await scheduler.acquire(portal: "angiang", channel: .counter, deadline: deadline)
+        guard case .permit(let permit) = next else {
+            Issue.record("expected a permit at once, got \(next)")
+            return
+        }
+        #expect(scheduler.snapshot.effectiveRate == rate)
+        permit.complete(.success(latency: .milliseconds(50)))
+    }
+
     @Test func waitingRequestIsGrantedWhenTheNextTokenArrives() async throws {
         let clock = TestClock()
         let scheduler = scheduler(clock: clock)
@@ -225,7 +252,9 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         #expect(scheduler.snapshot.nationalQuota == 10)
         await clock.advance(by: .milliseconds(500))
         #expect(scheduler.snapshot.quotaRate == 1)
-        await clock.advance(by: SchedulerConfiguration().windowMargin.duration + .milliseconds(500))
+        // A millisecond past the window: a test clock keeps a sleep registered for exactly "now" until its next
+        // advance, and under load the scheduler's timer task may register only after this one.
+        await clock.advance(by: SchedulerConfiguration().windowMargin.duration + .milliseconds(501))
         #expect(await eventually { scheduler.snapshot.quotaRate == 10 })
         #expect(scheduler.snapshot.share == 1)
     }

@@ -15,13 +15,14 @@ public final class GatewayPipeline: Service {
     private let consumer: KafkaConsumer
     private let processor: RequestProcessor
     private let scheduler: UpstreamScheduler
-    private let breaker: CircuitBreaker
-    private let circuitCoolDown: Duration
+    private let cacheStatistics: @Sendable () -> CacheStatistics
     private let metrics: GatewayMetrics
     private let rules: ContractRules
     private let ledger: OffsetLedger
     private let configuration: PipelineConfiguration
     private let logger: Logger
+    /// Paces commits and bounds the waits for in-flight work: injected, like the request path's other clocks.
+    private let clock: ElapsedClock
     private let stopRequested = Atomic<Bool>(false)
     private let messageTasks = MessageTasks()
 
@@ -29,42 +30,42 @@ public final class GatewayPipeline: Service {
         consumer: KafkaConsumer,
         processor: RequestProcessor,
         scheduler: UpstreamScheduler,
-        breaker: CircuitBreaker,
-        circuitCoolDown: Duration,
+        cacheStatistics: @escaping @Sendable () -> CacheStatistics,
         metrics: GatewayMetrics,
         rules: ContractRules,
         configuration: PipelineConfiguration,
-        logger: Logger
+        logger: Logger,
+        clock: ElapsedClock
     ) {
-        self.circuitCoolDown = circuitCoolDown
         self.consumer = consumer
         self.processor = processor
         self.scheduler = scheduler
-        self.breaker = breaker
+        self.cacheStatistics = cacheStatistics
         self.metrics = metrics
         self.rules = rules
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         ledger = OffsetLedger(
             maxInFlightPerPartition: configuration.maxInFlightPerPartition,
             maxInFlight: configuration.maxInFlight
         )
     }
 
-    /// Pauses what a full portal queue or an open circuit should stop, and resumes it when they clear.
-    private func watchSchedulerAndBreaker() {
-        scheduler.onBackpressure { [self] portal, full in
-            guard let topic = rules.portal(withId: portal).map(rules.requestTopic(for:)) else { return }
-            apply(full ? ledger.portalQueueFilled(topic: topic) : ledger.portalQueueDrained(topic: topic))
+    /// A portal's queue in the scheduler filled up (`full`) or drained to half: its request partitions pause or
+    /// resume. The runtime links the scheduler's backpressure here.
+    func portalQueue(of portal: String, full: Bool) {
+        guard let topic = rules.portal(withId: portal).map(rules.requestTopic(for:)) else { return }
+        apply(full ? ledger.portalQueueFilled(topic: topic) : ledger.portalQueueDrained(topic: topic))
+    }
+
+    /// The circuit breaker entered `state`: request partitions stay paused while it is open. The runtime links
+    /// the breaker's state changes here.
+    func circuitEntered(_ state: CircuitState) {
+        if state == .open {
+            logger.warning("Circuit open: population database calls stop; request partitions paused")
         }
-        breaker.onStateChange { [self] state in
-            metrics.circuit(state: state)
-            if state == .open {
-                logger.warning("Circuit open: population database calls stop; request partitions paused")
-                scheduler.pause(until: scheduler.now.advanced(by: circuitCoolDown))
-            }
-            apply(state == .open ? ledger.circuitOpened() : ledger.circuitReleased())
-        }
+        apply(state == .open ? ledger.circuitOpened() : ledger.circuitReleased())
     }
 
     /// The one place the consumer's pause state changes: to what the ledger decided.
@@ -85,7 +86,6 @@ public final class GatewayPipeline: Service {
     /// - Throws: the consumer's fatal error, after the same orderly stop, so that the process exits with it
     ///   (69, Kafka unreachable) and the orchestrator restarts it, rather than ending as if asked to.
     public func run() async throws {
-        watchSchedulerAndBreaker()
         // Until the group assigns partitions this instance owns nothing, so its first share is an increase,
         // which the scheduler applies only after a full window: another instance may have been calling
         // for those partitions until a moment ago.
@@ -119,7 +119,6 @@ public final class GatewayPipeline: Service {
 
     /// Returns the consumer's fatal error when that is what stopped it.
     private func consumeUntilStopped() async -> (any Error)? {
-        let clock = ContinuousClock()
         var nextCommit = clock.now.advanced(by: configuration.commitInterval.duration)
         // Cancellation (the service group failing) stops the loop like a graceful shutdown does.
         while !stopRequested.load(ordering: .acquiring), !Task.isCancelled {
@@ -289,7 +288,7 @@ public final class GatewayPipeline: Service {
 
     /// Levels read once per commit interval, not per request: reading them takes the components' locks.
     private func reportGauges() {
-        let cache = processor.upstream.cache.statistics
+        let cache = cacheStatistics()
         metrics.cacheSize(entries: cache.entries, bytes: cache.bytes)
         let snapshot = scheduler.snapshot
         metrics.scheduler(
@@ -310,8 +309,8 @@ public final class GatewayPipeline: Service {
                 await ledger.waitUntilIdle(Set(partitions))
                 return !Task.isCancelled
             }
-            race.addTask {
-                try? await Task.sleep(for: timeout)
+            race.addTask { [clock] in
+                try? await clock.sleep(for: timeout)
                 return false
             }
             let first = await race.next() ?? false

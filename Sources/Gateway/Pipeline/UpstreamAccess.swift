@@ -5,7 +5,6 @@ import Logging
 import Operations
 import PopulationDB
 import Scheduling
-import Synchronization
 
 /// Everything between a validated request and the population database: the cache (with coalescing), the
 /// scheduler (quota, priority, fairness, adaptive rate), the circuit breaker, and retries with backoff,
@@ -86,10 +85,10 @@ struct UpstreamAccess: Sendable {
             }
         }
         let key = cache.key(for: request.citizen, legacyIdNumber: request.legacyIdNumber)
-        let attemptsOfOwnCall = Mutex<Int?>(nil)
-        let ownCall = { @Sendable () async throws -> Answer in
-            attemptsOfOwnCall.withLock { $0 = 0 }
-            let answer = try await callWithRetries(
+        // Joining an identical call never costs this request its deadline or priority (see `ResultCache.Joiner`).
+        let joiner = ResultCache.Joiner(channel: request.channel, waitingAtMost: scheduler.now.duration(to: deadline))
+        let ownCall = { @Sendable () async throws -> (result: Answer, attempts: Int) in
+            let (answer, attempts, _) = try await callWithRetries(
                 request,
                 source: source,
                 deadline: deadline,
@@ -97,44 +96,39 @@ struct UpstreamAccess: Sendable {
                 upstreamTime: upstreamTime,
                 call: call
             )
-            attemptsOfOwnCall.withLock { $0 = answer.attempts }
-            return answer.result
+            return (answer, attempts)
         }
         return await outcome(request) {
-            while true {
-                do {
-                    // A cached record answers every type, a cached yes or no only what needs no record.
-                    let answer: Answer
-                    let fromCache: Bool
-                    if request.needsRecord {
-                        let (record, cached) = try await cache.value(for: key, type: request.type) { @Sendable in
-                            guard case .record(let record) = try await ownCall() else { return nil }
-                            return record
-                        }
-                        answer = .record(record)
-                        fromCache = cached
-                    } else {
-                        let (matched, cached) = try await cache.match(for: key, type: request.type) { @Sendable in
-                            guard case .matched(let matched) = try await ownCall() else { return false }
-                            return matched
-                        }
-                        answer = .matched(matched)
-                        fromCache = cached
+            // A cached record answers every type, a cached yes or no only what needs no record.
+            let answer: Answer
+            let answeredBy: ResultCache.Source<Int>
+            do {
+                if request.needsRecord {
+                    let (record, origin) = try await cache.value(for: key, type: request.type, as: joiner) {
+                        @Sendable in
+                        let (answer, attempts) = try await ownCall()
+                        guard case .record(let record) = answer else { return (nil, attempts) }
+                        return (record, attempts)
                     }
-                    metrics.cache(hit: fromCache)
-                    return (
-                        answer, fromCache ? 0 : attemptsOfOwnCall.withLock { $0 ?? 1 },
-                        fromCache ? .cache : .populationDb
-                    )
-                } catch is CancellationError where !Task.isCancelled {
-                    // The request whose call this one joined was cancelled; this one still wants an answer.
-                    continue
-                } catch let failure as Failure
-                    where failure.kind == .withdrawn && attemptsOfOwnCall.withLock({ $0 == nil })
-                {
-                    // The joined call's request was withdrawn, not this one.
-                    continue
+                    (answer, answeredBy) = (.record(record), origin)
+                } else {
+                    let (matched, origin) = try await cache.match(for: key, type: request.type, as: joiner) {
+                        @Sendable in
+                        let (answer, attempts) = try await ownCall()
+                        guard case .matched(let matched) = answer else { return (false, attempts) }
+                        return (matched, attempts)
+                    }
+                    (answer, answeredBy) = (.matched(matched), origin)
                 }
+            } catch is ResultCache.JoinExpired {
+                throw Failure(kind: .expired, attempts: 0)
+            }
+            metrics.cache(hit: answeredBy.fromCache)
+            switch answeredBy {
+            case .cache: return (answer, 0, .cache)
+            // The identical call it joined is its one attempt.
+            case .joined: return (answer, 1, .populationDb)
+            case .ownCall(let attempts): return (answer, attempts, .populationDb)
             }
         }
     }
@@ -205,10 +199,11 @@ struct UpstreamAccess: Sendable {
             case .expired: throw Failure(kind: .expired, attempts: attempts)
             case .withdrawn: throw Failure(kind: .withdrawn, attempts: attempts)
             }
-            guard breaker.allowsCall() else {
-                // Open (or probing in half-open): no call. The scheduler is paused meanwhile; wait a little.
-                permit.complete(.success(latency: .zero))
-                try await clock.sleep(for: .milliseconds(100))
+            if case .refused(let mark) = breaker.admitCall() {
+                // Open, or half-open with its probes out: no call, so the permit goes back without a measurement,
+                // and the request waits for the breaker's next state (or its deadline) before asking again.
+                permit.returnUnused()
+                await breaker.waitForChange(after: mark, atMost: scheduler.now.duration(to: deadline))
                 continue
             }
             attempts += 1
@@ -237,14 +232,18 @@ struct UpstreamAccess: Sendable {
                     outcome: error.isRetriable ? .retriable : .permanent,
                     latency: latency
                 )
-                if error.code == .rateLimited {
-                    permit.complete(.rateLimited(retryAfter: error.retryAfter))
-                } else {
-                    permit.complete(.failure(latency: latency))
-                    if error.isRetriable {
-                        breaker.recordFailure()
-                        metrics.upstreamReachable(false)
-                    }
+                permit.complete(
+                    error.code == .rateLimited ? .rateLimited(retryAfter: error.retryAfter) : .failure(latency: latency)
+                )
+                switch error.databaseHealth {
+                case .failing:
+                    breaker.recordFailure()
+                    metrics.upstreamReachable(false)
+                case .answering:
+                    breaker.recordSuccess()
+                    metrics.upstreamReachable(true)
+                case .unknown:
+                    breaker.recordInconclusive()
                 }
                 logger.forRequest(id: request.requestId, portal: request.portal).debug(
                     "Population database call failed",

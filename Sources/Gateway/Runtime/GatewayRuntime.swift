@@ -139,14 +139,15 @@ public struct GatewayRuntime: Sendable {
             logger: logger
         )
         let breaker = CircuitBreaker(configuration: configuration.circuitBreaker, clock: clock, logger: logger)
+        let cache = ResultCache(
+            configuration: configuration.cache,
+            secret: configuration.cache.secret.map { Array($0.value.utf8) },
+            clock: clock
+        )
         let upstream = UpstreamAccess(
             client: client,
             scheduler: scheduler,
-            cache: ResultCache(
-                configuration: configuration.cache,
-                secret: configuration.cache.secret.map { Array($0.value.utf8) },
-                clock: clock
-            ),
+            cache: cache,
             breaker: breaker,
             cachedTypes: Set(configuration.cache.enabledFor),
             retry: RetryPolicy(configuration.pipeline.retry),
@@ -186,13 +187,14 @@ public struct GatewayRuntime: Sendable {
             consumer: consumer,
             processor: processor,
             scheduler: scheduler,
-            breaker: breaker,
-            circuitCoolDown: configuration.circuitBreaker.coolDown.duration,
+            cacheStatistics: { cache.statistics },
             metrics: metrics,
             rules: rules,
             configuration: configuration.pipeline,
-            logger: logger
+            logger: logger,
+            clock: ElapsedClock(clock)
         )
+        link(breaker: breaker, scheduler: scheduler, pipeline: pipeline, metrics: metrics)
         let admin = AdminServer(
             configuration: configuration.admin,
             metrics: metrics,
@@ -214,6 +216,23 @@ public struct GatewayRuntime: Sendable {
                 CloseOnShutdown { try? await client.shutdown() },
             ]
         )
+    }
+
+    /// The links between the parts, made once, here: a full portal queue pauses that portal's request partitions;
+    /// an open breaker pauses the scheduler for the cool-down and the request partitions until it closes or probes.
+    private func link(
+        breaker: CircuitBreaker,
+        scheduler: UpstreamScheduler,
+        pipeline: GatewayPipeline,
+        metrics: GatewayMetrics
+    ) {
+        let coolDown = configuration.circuitBreaker.coolDown.duration
+        scheduler.onBackpressure { portal, full in pipeline.portalQueue(of: portal, full: full) }
+        breaker.onStateChange { state in
+            metrics.circuit(state: state)
+            if state == .open { scheduler.pause(until: scheduler.now.advanced(by: coolDown)) }
+            pipeline.circuitEntered(state)
+        }
     }
 
     /// Outcomes the pipeline handed over but the broker has not yet acknowledged get this long at shutdown.

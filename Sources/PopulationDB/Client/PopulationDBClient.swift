@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DanCuConfig
 public import DanCuContract
+import DurationUnits
 import Foundation
 public import Logging
 import NIOCore
@@ -22,6 +23,7 @@ public final class PopulationDBClient: Sendable {
     private let secret: String
     private let integrationCode: String
     private let requestTimeout: TimeAmount
+    private let maxRetryAfter: Duration
     private let logger: Logger
     private let epochMilliseconds: @Sendable () -> Int64
 
@@ -64,6 +66,7 @@ public final class PopulationDBClient: Sendable {
         secret = configuration.secret?.value ?? ""
         integrationCode = configuration.integrationCode
         requestTimeout = TimeAmount(configuration.requestTimeout.duration)
+        maxRetryAfter = configuration.maxRetryAfter.duration
         var logger = logger
         logger[metadataKey: LogKey.endpoint] = "\(url)"
         self.logger = logger
@@ -192,7 +195,9 @@ public final class PopulationDBClient: Sendable {
         throws(PopulationDBError) -> PopulationSOAP.Answer
     {
         let status = Int(exchange.status.code)
-        let retryAfter = exchange.headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter)
+        let retryAfter = exchange.headers.first(name: "Retry-After").flatMap {
+            Self.parseRetryAfter($0, atMost: maxRetryAfter)
+        }
         let answer: PopulationSOAP.Answer?
         do {
             answer = try PopulationSOAP.decodeAnswer(operation, exchange.body.readableBytesView)
@@ -255,8 +260,10 @@ public final class PopulationDBClient: Sendable {
                     .cancelled
                 case .invalidURL, .emptyHost, .emptyScheme:
                     .invalidConfiguration
+                case .traceRequestWithBody, .bodyLengthMismatch, .identityCodingIncorrectlyPresent:
+                    .invalidQuery
                 default:
-                    .connectionFailed
+                    isInvalidHeader(error) ? .invalidQuery : .connectionFailed
                 }
             return PopulationDBError(code, requestId: requestId, detail: error.shortDescription)
         }
@@ -270,12 +277,21 @@ public final class PopulationDBClient: Sendable {
         return PopulationDBError(.connectionFailed, requestId: requestId, detail: typeName)
     }
 
-    /// `Retry-After` as delta-seconds (the simulator and the database send that form).
-    static func parseRetryAfter(_ value: String) -> Duration? {
+    /// Whether the client refused to send a header (a forwarded `traceparent` with a control character, say):
+    /// what the request carries, not the database, is at fault, and it never left the gateway. These errors
+    /// carry the offending names or values and have no kind to match on; their short description is stable,
+    /// and a test pins it.
+    private static func isInvalidHeader(_ error: HTTPClientError) -> Bool {
+        error.shortDescription.hasPrefix("Invalid header field")
+    }
+
+    /// `Retry-After` as delta-seconds (the simulator and the database send that form), at most `limit`
+    /// (`populationDb.maxRetryAfter`).
+    static func parseRetryAfter(_ value: String, atMost limit: Duration) -> Duration? {
         let trimmed = value.trimmingXMLWhitespace()
-        if let seconds = Int(trimmed), seconds >= 0 { return .seconds(seconds) }
-        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return .milliseconds(Int64(seconds * 1000)) }
-        return nil
+        // Compared in seconds before converting: a huge value must not overflow a `Duration`.
+        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        return seconds >= limit.inSeconds ? limit : .milliseconds(Int64((seconds * 1000).rounded(.down)))
     }
 
     private static func tlsConfiguration(

@@ -25,6 +25,10 @@ public struct PopulationDBConfiguration: Sendable, Decodable, Encodable {
     /// How long one call may take from sending to the full answer.
     /// Default: `10s`
     public var requestTimeout: ConfigDuration
+    /// The longest `Retry-After` the gateway honours; a longer one (a misconfigured proxy, an hour's
+    /// maintenance page) is cut to this, so that one answer cannot stop every call for longer.
+    /// Default: `60s`
+    public var maxRetryAfter: ConfigDuration
     /// Files for TLS and mutual TLS.
     /// Default: all absent (system trust roots, no client certificate)
     public var tls: TLSFiles
@@ -40,6 +44,7 @@ public struct PopulationDBConfiguration: Sendable, Decodable, Encodable {
         integrationCode = "DANCU-GATEWAY"
         connectTimeout = .seconds(2)
         requestTimeout = .seconds(10)
+        maxRetryAfter = .seconds(60)
         tls = TLSFiles()
         quota = Quota()
     }
@@ -66,6 +71,9 @@ public struct PopulationDBConfiguration: Sendable, Decodable, Encodable {
             $0.duration > .zero
         }
         requestTimeout = section.value(.requestTimeout, default: defaults.requestTimeout, "must be positive") {
+            $0.duration > .zero
+        }
+        maxRetryAfter = section.value(.maxRetryAfter, default: defaults.maxRetryAfter, "must be positive") {
             $0.duration > .zero
         }
         tls = section.value(.tls, default: defaults.tls)

@@ -38,7 +38,8 @@ public struct PopulationDBError: Error, Sendable, CustomStringConvertible {
         public static let businessFault = Code(.businessFault)
         /// The answer is not the protocol's. Permanent.
         public static let malformedResponse = Code(.malformedResponse)
-        /// The query cannot be sent (an ID that is neither 12 nor 9 digits). Permanent.
+        /// The query cannot be sent (an ID that is neither 12 nor 9 digits, a header value the HTTP client
+        /// refuses). Permanent; says nothing about the database.
         public static let invalidQuery = Code(.invalidQuery)
         /// The client cannot be built (bad URL, unreadable TLS files). Permanent.
         public static let invalidConfiguration = Code(.invalidConfiguration)
@@ -48,6 +49,14 @@ public struct PopulationDBError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code(.cancelled)
 
         public var description: String { value.rawValue }
+
+        fileprivate var databaseHealth: DatabaseHealth {
+            switch value {
+            case .connectionFailed, .timedOut, .serverError: .failing
+            case .rateLimited, .unauthorized, .rejected, .businessFault, .malformedResponse: .answering
+            case .invalidQuery, .invalidConfiguration, .shutDown, .cancelled: .unknown
+            }
+        }
 
         fileprivate var isRetriable: Bool {
             switch value {
@@ -84,6 +93,19 @@ public struct PopulationDBError: Error, Sendable, CustomStringConvertible {
         self.requestId = requestId
         self.detail = detail
     }
+
+    /// What a failed call says about the population database, for the circuit breaker and `upstreamReachable`.
+    public enum DatabaseHealth: Sendable, Hashable {
+        /// No answer, or a 5xx: the database (or the way to it) is failing.
+        case failing
+        /// It answered (429, another 4xx, a SOAP client fault, a page that is not the protocol's): it is up.
+        case answering
+        /// The call says nothing about it: it was never sent (what the request carries could not be sent,
+        /// the client is shut down) or was cancelled. Nothing a portal sends can make a database failure.
+        case unknown
+    }
+
+    public var databaseHealth: DatabaseHealth { code.databaseHealth }
 
     /// Whether the same request may succeed later: connection failures, timeouts, 5xx and 429.
     public var isRetriable: Bool { code.isRetriable }

@@ -2,14 +2,28 @@ import Logging
 import Synchronization
 
 /// Stops calls to a failing population database (see `CircuitBreakerConfiguration` for when).
-/// The pipeline asks `allowsCall()` before each call and records its outcome; on `.open` it pauses
-/// request partitions (and the scheduler), on `.halfOpen` it resumes them so that probes can go out.
-/// The breaker moves to half-open by itself when the cool-down has passed, even with no calls.
+/// Each call asks `admitCall()` first and records how it went: `recordSuccess()` when the database
+/// answered, `recordFailure()` when it failed, `recordInconclusive()` when the call told nothing about it.
+/// A refused call waits in `waitForChange(after:atMost:)` until the breaker's state moves on, not by polling.
+/// The breaker moves to half-open by itself when the cool-down has passed, even with no calls, and back to
+/// open when its probes have not decided within `halfOpenTimeout`.
 public final class CircuitBreaker: Sendable {
+    /// Whether a call may go out now; a refused call is told what state it was refused in.
+    public enum Admission: Sendable {
+        case allowed
+        /// Pass `mark` to `waitForChange(after:atMost:)`.
+        case refused(mark: UInt64)
+    }
+
     private struct State {
         var machine: CircuitBreakerStateMachine
         var timer: Task<Void, Never>?
+        var timerWake: SchedulingInstant?
         var handler: (@Sendable (CircuitState) -> Void)?
+        /// Moves on with every state entered and every probe slot freed: what refused calls wait for.
+        var mark: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     private let lock: Mutex<State>
@@ -35,53 +49,134 @@ public final class CircuitBreaker: Sendable {
 
     /// Whether a call may go out now. While half-open only `halfOpenProbes` calls are allowed;
     /// each allowed call must be recorded.
-    public func allowsCall() -> Bool {
-        let (allowed, entered) = lock.withLock { $0.machine.allowsCall(now: clock.now) }
-        announce(entered)
-        return allowed
-    }
-
-    /// An answer came back (found or not found). 429 answers are recorded as neither.
-    public func recordSuccess() {
-        announce(lock.withLock { $0.machine.recordSuccess() })
-    }
-
-    /// The call failed (error, timeout, 5xx).
-    public func recordFailure() {
-        let entered = lock.withLock { state -> CircuitState? in
-            let entered = state.machine.recordFailure(now: clock.now)
-            if entered == .open, let openUntil = state.machine.openUntil {
-                state.timer?.cancel()
-                state.timer = coolDownTimer(until: openUntil)
-            }
-            return entered
+    public func admitCall() -> Admission {
+        transition { state in
+            let (allowed, entered) = state.machine.allowsCall(now: clock.now)
+            return (entered, entered != nil, allowed ? .allowed : .refused(mark: state.mark))
         }
-        announce(entered)
     }
+
+    /// `admitCall()` without the mark to wait on.
+    public func allowsCall() -> Bool {
+        if case .allowed = admitCall() { return true }
+        return false
+    }
+
+    /// Returns when the breaker has moved on since `mark` (a state entered, a probe slot freed), at once if it
+    /// already has, or after `limit` (the waiting request's deadline), or when the task is cancelled.
+    public func waitForChange(after mark: UInt64, atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { race in
+            race.addTask { await self.change(after: mark) }
+            race.addTask { [clock] in try? await clock.sleep(for: limit) }
+            await race.next()
+            race.cancelAll()
+        }
+    }
+
+    /// The population database answered (see `CircuitBreakerStateMachine.recordSuccess` for what counts).
+    public func recordSuccess() {
+        transition { state in
+            let entered = state.machine.recordSuccess()
+            return (entered, entered != nil, ())
+        }
+    }
+
+    /// The call failed: a transport error, a timeout or a 5xx answer.
+    public func recordFailure() {
+        transition { state in
+            let entered = state.machine.recordFailure(now: clock.now)
+            return (entered, entered != nil, ())
+        }
+    }
+
+    /// The call told nothing about the database: it was never sent (the request could not be built) or was
+    /// cancelled. A half-open probe slot it held goes to the next call.
+    public func recordInconclusive() {
+        transition { state in (nil, state.machine.recordInconclusive(), ()) }
+    }
+
+    /// Calls waiting in `waitForChange`; for tests.
+    var waitingCalls: Int { lock.withLock { $0.waiters.count } }
 
     // MARK: Internals
 
-    private func coolDownTimer(until openUntil: SchedulingInstant) -> Task<Void, Never> {
-        let clock = clock
-        return Task { [weak self] in
-            do {
-                try await clock.sleep(until: openUntil)
-            } catch {
-                return  // the breaker is gone
+    /// Runs `body` under the lock; when it says the breaker moved on, wakes the waiting calls and keeps the
+    /// timer at the machine's next deadline, then announces the state entered outside the lock.
+    private func transition<Result>(
+        _ body: (inout State) -> (entered: CircuitState?, movedOn: Bool, result: Result)
+    ) -> Result {
+        let (entered, woken, handler, result) = lock.withLock { state in
+            let (entered, movedOn, result) = body(&state)
+            guard movedOn else {
+                return (entered, [CheckedContinuation<Void, Never>](), state.handler, result)
             }
-            guard let self else { return }
-            announce(lock.withLock { $0.machine.coolDownElapsed(now: clock.now) })
+            state.mark &+= 1
+            let woken = Array(state.waiters.values)
+            state.waiters.removeAll()
+            armTimer(&state)
+            return (entered, woken, state.handler, result)
+        }
+        for waiter in woken { waiter.resume() }
+        if let entered {
+            switch entered {
+            case .open: logger.warning("Population database failing; circuit breaker open")
+            case .halfOpen: logger.notice("Circuit breaker half-open; probing the population database")
+            case .closed: logger.notice("Population database answering again; circuit breaker closed")
+            }
+            handler?(entered)
+        }
+        return result
+    }
+
+    private func change(after mark: UInt64) async {
+        let id = lock.withLock { state in
+            state.nextWaiter &+= 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waits = lock.withLock { state in
+                    // Checked under the lock: a cancellation after this point finds the waiter registered.
+                    guard state.mark == mark, !Task.isCancelled else { return false }
+                    state.waiters[id] = continuation
+                    return true
+                }
+                if !waits { continuation.resume() }
+            }
+        } onCancel: {
+            lock.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 
-    private func announce(_ entered: CircuitState?) {
-        guard let entered else { return }
-        switch entered {
-        case .open: logger.warning("Population database failing; circuit breaker open")
-        case .halfOpen: logger.notice("Circuit breaker half-open; probing the population database")
-        case .closed: logger.notice("Population database answering again; circuit breaker closed")
+    private func armTimer(_ state: inout State) {
+        guard let wake = state.machine.nextTimer else {
+            state.timer?.cancel()
+            state.timer = nil
+            state.timerWake = nil
+            return
         }
-        let handler = lock.withLock { $0.handler }
-        handler?(entered)
+        guard state.timerWake != wake else { return }
+        state.timer?.cancel()
+        state.timerWake = wake
+        let clock = clock
+        state.timer = Task { [weak self] in
+            do {
+                try await clock.sleep(until: wake)
+            } catch {
+                return  // replaced, or the breaker is gone
+            }
+            self?.timerElapsed(at: wake)
+        }
+    }
+
+    private func timerElapsed(at wake: SchedulingInstant) {
+        transition { state in
+            if state.timerWake == wake {
+                state.timer = nil
+                state.timerWake = nil
+            }
+            let entered = state.machine.timerElapsed(now: clock.now)
+            return (entered, entered != nil, ())
+        }
     }
 }

@@ -5,7 +5,8 @@ public enum CircuitState: String, Sendable, Hashable, Codable, CaseIterable {
     case closed
     /// No calls until the cool-down has passed.
     case open
-    /// A few probe calls go through; their success closes the breaker, a failure opens it again.
+    /// A few probe calls go through; their answers close the breaker, a failure (or no decision within
+    /// `halfOpenTimeout`) opens it again.
     case halfOpen = "half_open"
 
     /// 0 closed, 1 half-open, 2 open: higher is worse, so an alert can say `> 0` or `== 2`.
@@ -31,6 +32,9 @@ struct CircuitBreakerStateMachine {
     private var consecutiveFailures = 0
     /// While open: when probes may start.
     private(set) var openUntil: SchedulingInstant?
+    /// While half-open: when it opens again if the probes have not decided by then (a probe that never
+    /// returns must not leave the breaker half-open, and the requests waiting on it, for ever).
+    private(set) var halfOpenUntil: SchedulingInstant?
     /// While half-open: probes granted and probes that succeeded.
     private var probesGranted = 0
     private var probesSucceeded = 0
@@ -44,7 +48,7 @@ struct CircuitBreakerStateMachine {
     mutating func allowsCall(now: SchedulingInstant) -> (allowed: Bool, entered: CircuitState?) {
         var entered: CircuitState?
         if state == .open, let openUntil, now >= openUntil {
-            entered = enterHalfOpen()
+            entered = enterHalfOpen(now: now)
         }
         switch state {
         case .closed:
@@ -58,12 +62,34 @@ struct CircuitBreakerStateMachine {
         }
     }
 
-    /// The cool-down timer fired: probes may start.
-    mutating func coolDownElapsed(now: SchedulingInstant) -> CircuitState? {
-        guard state == .open, let openUntil, now >= openUntil else { return nil }
-        return enterHalfOpen()
+    /// When `timerElapsed` has something to do: the end of the cool-down, or of the half-open time.
+    var nextTimer: SchedulingInstant? {
+        switch state {
+        case .closed: nil
+        case .open: openUntil
+        case .halfOpen: halfOpenUntil
+        }
     }
 
+    /// The timer fired: after the cool-down probes may start; after `halfOpenTimeout` without a decision the
+    /// probes are taken as failed.
+    mutating func timerElapsed(now: SchedulingInstant) -> CircuitState? {
+        switch state {
+        case .closed:
+            return nil
+        case .open:
+            guard let openUntil, now >= openUntil else { return nil }
+            return enterHalfOpen(now: now)
+        case .halfOpen:
+            guard let halfOpenUntil, now >= halfOpenUntil else { return nil }
+            return open(now: now)
+        }
+    }
+
+    /// The population database answered: any HTTP answer, including 429, another 4xx, a SOAP `Client` fault
+    /// or a 200 that is not the protocol's, shows that it is up. In half-open a 429 therefore closes the
+    /// breaker: the database is alive and only asks for fewer calls, which the scheduler's adaptive rate and
+    /// `Retry-After` pause handle; staying half-open would stop every province's calls for nothing.
     mutating func recordSuccess() -> CircuitState? {
         switch state {
         case .closed:
@@ -76,12 +102,21 @@ struct CircuitBreakerStateMachine {
             probesSucceeded += 1
             guard probesSucceeded >= configuration.halfOpenProbes else { return nil }
             state = .closed
-            openUntil = nil
+            halfOpenUntil = nil
             resetCounts()
             return .closed
         }
     }
 
+    /// A granted call said nothing about the database (never sent, cancelled): in half-open its probe slot
+    /// goes to another call. Returns whether a slot was freed.
+    mutating func recordInconclusive() -> Bool {
+        guard state == .halfOpen, probesGranted > probesSucceeded else { return false }
+        probesGranted -= 1
+        return true
+    }
+
+    /// Only transport errors, timeouts and 5xx answers (`PopulationDBError.databaseHealth == .failing`).
     mutating func recordFailure(now: SchedulingInstant) -> CircuitState? {
         switch state {
         case .closed:
@@ -102,13 +137,15 @@ struct CircuitBreakerStateMachine {
     private mutating func open(now: SchedulingInstant) -> CircuitState {
         state = .open
         openUntil = now.advanced(by: configuration.coolDown.duration)
+        halfOpenUntil = nil
         resetCounts()
         return .open
     }
 
-    private mutating func enterHalfOpen() -> CircuitState {
+    private mutating func enterHalfOpen(now: SchedulingInstant) -> CircuitState {
         state = .halfOpen
         openUntil = nil
+        halfOpenUntil = now.advanced(by: configuration.halfOpenTimeout.duration)
         probesGranted = 0
         probesSucceeded = 0
         return .halfOpen

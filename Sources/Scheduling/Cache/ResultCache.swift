@@ -6,6 +6,11 @@ import Synchronization
 /// `foundTTL`, not-found answers for `notFoundTTL`, least recently used evicted first within
 /// `maxEntries` and `maxBytes`. Identical queries in flight at once share one upstream call.
 ///
+/// Sharing a call never costs a request its own deadline or priority (see `Joiner`): a request joins a call
+/// only if that call was asked at least as urgently, waits for it only until its own deadline, and when the
+/// call fails (or its request expires, is withdrawn or cancelled) the most urgent request still waiting makes
+/// its own call, through its own `load`, which the others then wait for.
+///
 /// The key does not depend on the request type or procedure: a record cached for a lookup answers
 /// a verify of the same (ID, name, date of birth), and serves any procedure's allowed fields (the
 /// caller minimises the record per procedure, as it does for fresh answers). A verify that asks for no
@@ -28,17 +33,64 @@ public final class ResultCache: Sendable {
         var record: CitizenRecord? { if case .found(let record) = self { record } else { nil } }
     }
 
+    /// Who asks, as far as sharing a call is concerned.
+    public struct Joiner: Sendable {
+        /// The caller's channel: a call is shared only with callers of the same or a lower priority, so that a
+        /// counter request never waits behind a batch request's place in the scheduler.
+        public var channel: Channel
+        /// How long the caller may wait for another caller's call: the time left until its deadline.
+        public var waitingAtMost: Duration
+
+        public init(channel: Channel, waitingAtMost: Duration) {
+            self.channel = channel
+            self.waitingAtMost = waitingAtMost
+        }
+    }
+
+    /// Where an answer came from.
+    public enum Source<Call: Sendable>: Sendable {
+        /// The cache held it.
+        case cache
+        /// Another caller's identical call answered it.
+        case joined
+        /// This caller's own `load` answered it, with what that load returned besides the answer.
+        case ownCall(Call)
+
+        public var fromCache: Bool { if case .cache = self { true } else { false } }
+    }
+
+    /// A joiner's deadline passed before the call it joined (or its own turn to call) came.
+    public struct JoinExpired: Error {}
+
     /// A load under way: for a record, or for a yes or no (which cannot stand in for a record).
     fileprivate struct Pending: Hashable {
         let key: CacheKey
         let needsRecord: Bool
     }
 
+    /// One call under way and the callers waiting for it.
+    fileprivate struct Load {
+        /// The caller making it: its channel's priority (`Channel.priorityIndex`, 0 most urgent).
+        var urgency: Int
+        var joiners: [UInt64: Waiting] = [:]
+    }
+
+    fileprivate struct Waiting {
+        let urgency: Int
+        let continuation: CheckedContinuation<Step, any Error>
+        /// Resumes the joiner with `JoinExpired` at its deadline.
+        let deadline: Task<Void, Never>
+    }
+
     fileprivate struct State {
         var entries: ExpiringLRU<CacheKey, Answer>
         var sharedStrings = InternTable(capacity: ResultCache.sharedStringCapacity)
-        /// Callers waiting for a load another caller has under way.
-        var loading: [Pending: [CheckedContinuation<Step, any Error>]] = [:]
+        var loads: [UInt64: Load] = [:]
+        /// The load each joiner waits for.
+        var joined: [UInt64: UInt64] = [:]
+        /// The load that new callers of a pending key join: the most urgent one started.
+        var joinable: [Pending: UInt64] = [:]
+        var nextId: UInt64 = 0
         var hits = 0
         var misses = 0
         var coalesced = 0
@@ -49,8 +101,8 @@ public final class ResultCache: Sendable {
         case cached(Fresh)
         /// Another caller's load answered.
         case joined(Fresh)
-        /// This caller loads for everyone.
-        case load
+        /// This caller makes load `id`, for itself and whoever joins it.
+        case load(id: UInt64)
     }
 
     /// Memory of an entry besides its record bytes: its LRU node, its index slot at the index's
@@ -109,41 +161,44 @@ public final class ResultCache: Sendable {
         }
     }
 
-    /// The answer for `key`: from the cache, from an identical load already under way, or from
-    /// `load` (whose answer is then cached; errors are not). `fromCache` is true only for answers
-    /// the cache held; callers that joined another's load get its fresh answer, or its error
-    /// (including a `CancellationError` if the loading task was cancelled: retry then). Request
-    /// types the configuration leaves out always call `load` and store nothing.
+    /// The answer for `key`: from the cache, from an identical call already under way (see `Joiner`), or
+    /// from `load` (whose answer is then cached; errors are not, and reach only the caller whose `load` threw).
+    /// Request types the configuration leaves out always call `load` and store nothing.
     /// A record is `nil` when the database has no such citizen.
-    public func value(
+    /// - Throws: `load`'s error; `JoinExpired` when the caller's time ran out waiting; `CancellationError`.
+    public func value<Call: Sendable>(
         for key: CacheKey,
         type: RequestType,
-        load: @Sendable () async throws -> CitizenRecord?
-    ) async throws -> (CitizenRecord?, fromCache: Bool) {
-        let (answer, fromCache) = try await answer(for: Pending(key: key, needsRecord: true), type: type) {
-            try await load().map(Fresh.found) ?? .notFound
+        as joiner: Joiner,
+        load: @Sendable () async throws -> (CitizenRecord?, Call)
+    ) async throws -> (CitizenRecord?, source: Source<Call>) {
+        let (answer, source) = try await answer(for: Pending(key: key, needsRecord: true), type: type, as: joiner) {
+            let (record, call) = try await load()
+            return (record.map(Fresh.found) ?? .notFound, call)
         }
-        return (answer.record, fromCache)
+        return (answer.record, source)
     }
 
     /// What the cache holds for `key`, without waiting: `.some(nil)` is a cached not-found; `nil` when it
-    /// holds nothing or caching is off for `type` (then `value(for:type:load:)` loads or joins a load).
+    /// holds nothing or caching is off for `type` (then `value(for:type:as:load:)` loads or joins a load).
     public func cachedValue(for key: CacheKey, type: RequestType) -> CitizenRecord?? {
         cachedAnswer(for: Pending(key: key, needsRecord: true), type: type).map(\.record)
     }
 
-    /// Whether the claimed identity exists, as `value(for:type:load:)` answers a record: a cached record or
+    /// Whether the claimed identity exists, as `value(for:type:as:load:)` answers a record: a cached record or
     /// not-found answers it as well as a cached yes; `load` asks the database yes or no, and only that
     /// answer is cached.
-    public func match(
+    public func match<Call: Sendable>(
         for key: CacheKey,
         type: RequestType,
-        load: @Sendable () async throws -> Bool
-    ) async throws -> (Bool, fromCache: Bool) {
-        let (answer, fromCache) = try await answer(for: Pending(key: key, needsRecord: false), type: type) {
-            try await load() ? .matched : .notFound
+        as joiner: Joiner,
+        load: @Sendable () async throws -> (Bool, Call)
+    ) async throws -> (Bool, source: Source<Call>) {
+        let (answer, source) = try await answer(for: Pending(key: key, needsRecord: false), type: type, as: joiner) {
+            let (matched, call) = try await load()
+            return (matched ? .matched : .notFound, call)
         }
-        return (answer.isMatch, fromCache)
+        return (answer.isMatch, source)
     }
 
     /// The yes or no the cache holds for `key`, without waiting; `nil` as for `cachedValue(for:type:)`.
@@ -173,74 +228,132 @@ public final class ResultCache: Sendable {
     }
 
     /// The answer from the cache, from an identical load under way, or from `load`.
-    private func answer(
+    private func answer<Call: Sendable>(
         for pending: Pending,
         type: RequestType,
-        load: @Sendable () async throws -> Fresh
-    ) async throws -> (Fresh, fromCache: Bool) {
-        guard enabledTypes.contains(type) else { return (try await load(), false) }
+        as joiner: Joiner,
+        load: @Sendable () async throws -> (Fresh, Call)
+    ) async throws -> (Fresh, Source<Call>) {
+        guard enabledTypes.contains(type) else {
+            let (fresh, call) = try await load()
+            return (fresh, .ownCall(call))
+        }
         // Hits, the common case, answer without suspending.
-        if let cached = cachedAnswer(for: pending, type: type) { return (cached, true) }
-        let step = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Step, any Error>) in
-            state.withLock { state in
-                // A load may have finished since the look above.
-                if let cached = state.cachedAnswer(for: pending, now: clock.now) {
-                    continuation.resume(returning: .cached(cached))
-                    return
-                }
-                state.misses += 1
-                if state.loading[pending] != nil {
-                    state.coalesced += 1
-                    state.loading[pending]?.append(continuation)
-                } else {
-                    state.loading[pending] = []
-                    continuation.resume(returning: .load)
+        if let cached = cachedAnswer(for: pending, type: type) { return (cached, .cache) }
+        let urgency = joiner.channel.priorityIndex
+        let waiter = state.withLock { state in
+            state.nextId &+= 1
+            return state.nextId
+        }
+        let step = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Step, any Error>) in
+                state.withLock { state in
+                    // A load may have finished since the look above.
+                    if let cached = state.cachedAnswer(for: pending, now: clock.now) {
+                        continuation.resume(returning: .cached(cached))
+                        return
+                    }
+                    state.misses += 1
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else if let id = state.joinable[pending], let load = state.loads[id], load.urgency <= urgency {
+                        state.coalesced += 1
+                        state.joined[waiter] = id
+                        state.loads[id]?.joiners[waiter] = Waiting(
+                            urgency: urgency,
+                            continuation: continuation,
+                            deadline: expiry(of: waiter, in: id, after: joiner.waitingAtMost)
+                        )
+                    } else {
+                        // Nothing to join, or only a less urgent call: this caller calls, and callers after it
+                        // join this call rather than the other one.
+                        state.loads[waiter] = Load(urgency: urgency)
+                        state.joinable[pending] = waiter
+                        continuation.resume(returning: .load(id: waiter))
+                    }
                 }
             }
+        } onCancel: {
+            resumeJoiner(waiter, throwing: CancellationError())
         }
         switch step {
         case .cached(let answer):
-            return (answer, true)
+            return (answer, .cache)
         case .joined(let answer):
-            return (answer, false)
-        case .load:
-            return (try await loadAndShare(pending, load: load), false)
+            return (answer, .joined)
+        case .load(let id):
+            let (fresh, call) = try await loadAndShare(pending, id: id, load: load)
+            return (fresh, .ownCall(call))
         }
     }
 
-    private func loadAndShare(_ pending: Pending, load: @Sendable () async throws -> Fresh) async throws -> Fresh {
-        let result: Result<Fresh, any Error>
+    /// A timer that resumes joiner `waiter` of load `id` with `JoinExpired` after `limit`.
+    private func expiry(of waiter: UInt64, in id: UInt64, after limit: Duration) -> Task<Void, Never> {
+        let clock = clock
+        return Task { [weak self] in
+            do {
+                try await clock.sleep(for: limit)
+            } catch {
+                return  // the joiner was answered first
+            }
+            self?.resumeJoiner(waiter, throwing: JoinExpired())
+        }
+    }
+
+    /// Takes `waiter` out of whichever load it waits for, if it still does, and resumes it with `error`.
+    private func resumeJoiner(_ waiter: UInt64, throwing error: any Error) {
+        let waiting = state.withLock { state -> Waiting? in
+            guard let id = state.joined.removeValue(forKey: waiter) else { return nil }
+            return state.loads[id]?.joiners.removeValue(forKey: waiter)
+        }
+        guard let waiting else { return }
+        waiting.deadline.cancel()
+        waiting.continuation.resume(throwing: error)
+    }
+
+    private func loadAndShare<Call: Sendable>(
+        _ pending: Pending,
+        id: UInt64,
+        load: @Sendable () async throws -> (Fresh, Call)
+    ) async throws -> (Fresh, Call) {
+        let result: Result<(Fresh, Call), any Error>
         do {
             result = .success(try await load())
         } catch {
             result = .failure(error)
         }
-        let waiting = state.withLock { state in
-            if case .success(let fresh) = result {
-                let answer: Answer
-                var recordBytes = 0
-                switch fresh {
-                case .found(let record):
-                    let compact = CompactRecord(record, table: &state.sharedStrings)
-                    answer = .found(compact)
-                    recordBytes = compact.bytes.count
-                case .matched:
-                    answer = .matched
-                case .notFound:
-                    answer = .notFound
+        let (answered, promoted) = state.withLock { state -> ([Waiting], Waiting?) in
+            guard case .success(let (fresh, _)) = result else {
+                // The joiners asked for an answer, not for this caller's failure (its deadline, its partition,
+                // its cancellation): the most urgent of them calls next, the others wait for that call.
+                guard
+                    let next = state.loads[id]?.joiners.min(by: {
+                        ($0.value.urgency, $0.key) < ($1.value.urgency, $1.key)
+                    })
+                else {
+                    state.finish(pending, load: id)
+                    return ([], nil)
                 }
-                let ttl = fresh.isMatch ? configuration.foundTTL : configuration.notFoundTTL
-                state.entries.insert(
-                    answer,
-                    for: pending.key,
-                    bytes: Self.entryOverheadBytes + recordBytes,
-                    expires: clock.now.advanced(by: ttl.duration)
-                )
+                state.loads[id]?.joiners.removeValue(forKey: next.key)
+                state.joined.removeValue(forKey: next.key)
+                state.loads[id]?.urgency = next.value.urgency
+                return ([], next.value)
             }
-            state.releaseRemoved()
-            return state.loading.removeValue(forKey: pending) ?? []
+            state.insert(fresh, for: pending.key, configuration: configuration, now: clock.now)
+            let joiners = state.loads[id].map { Array($0.joiners.values) } ?? []
+            state.finish(pending, load: id)
+            return (joiners, nil)
         }
-        for continuation in waiting { continuation.resume(with: result.map(Step.joined)) }
+        if let promoted {
+            promoted.deadline.cancel()
+            promoted.continuation.resume(returning: .load(id: id))
+        }
+        if case .success(let (fresh, _)) = result {
+            for joiner in answered {
+                joiner.deadline.cancel()
+                joiner.continuation.resume(returning: .joined(fresh))
+            }
+        }
         return try result.get()
     }
 }
@@ -256,6 +369,43 @@ extension ResultCache.Fresh {
 }
 
 extension ResultCache.State {
+    /// Caches a fresh answer for its TTL.
+    fileprivate mutating func insert(
+        _ fresh: ResultCache.Fresh,
+        for key: CacheKey,
+        configuration: CacheConfiguration,
+        now: SchedulingInstant
+    ) {
+        let answer: ResultCache.Answer
+        var recordBytes = 0
+        switch fresh {
+        case .found(let record):
+            let compact = CompactRecord(record, table: &sharedStrings)
+            answer = .found(compact)
+            recordBytes = compact.bytes.count
+        case .matched:
+            answer = .matched
+        case .notFound:
+            answer = .notFound
+        }
+        let ttl = fresh.isMatch ? configuration.foundTTL : configuration.notFoundTTL
+        entries.insert(
+            answer,
+            for: key,
+            bytes: ResultCache.entryOverheadBytes + recordBytes,
+            expires: now.advanced(by: ttl.duration)
+        )
+        releaseRemoved()
+    }
+
+    /// Load `id` is over: later callers start or join another.
+    fileprivate mutating func finish(_ pending: ResultCache.Pending, load id: UInt64) {
+        if let load = loads.removeValue(forKey: id) {
+            for joiner in load.joiners.keys { joined.removeValue(forKey: joiner) }
+        }
+        if joinable[pending] == id { joinable.removeValue(forKey: pending) }
+    }
+
     /// The answer the cache holds for the pending load's key, counted as a hit. `nil` on a miss (a cached yes
     /// is one for a caller that needs the record), which is not counted here: the caller goes on to load or
     /// to join a load.

@@ -1,7 +1,8 @@
 import DanCuConfig
 
 /// When to stop calling a failing population database (the `circuitBreaker` section). Failures
-/// are errors and timeouts; 429 answers are rate limiting, not failures.
+/// are transport errors, timeouts and 5xx answers; any other answer (429, 4xx, a SOAP client fault)
+/// shows the database is up.
 public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
     /// Outcomes of the most recent calls the failure ratio is computed over.
     /// Default: 20
@@ -18,9 +19,12 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
     /// How long the breaker stays open before letting probe calls through.
     /// Default: 30s
     public var coolDown: ConfigDuration
-    /// Calls let through while half-open; all must succeed to close the breaker.
+    /// Calls let through while half-open; all must be answered to close the breaker.
     /// Default: 1
     public var halfOpenProbes: Int
+    /// How long half-open waits for its probes to decide before opening again.
+    /// Default: 30s
+    public var halfOpenTimeout: ConfigDuration
 
     public init() {
         self.init(
@@ -29,7 +33,8 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
             failureRatio: 0.5,
             consecutiveFailures: 5,
             coolDown: .seconds(30),
-            halfOpenProbes: 1
+            halfOpenProbes: 1,
+            halfOpenTimeout: .seconds(30)
         )
     }
 
@@ -39,7 +44,8 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
         failureRatio: Double,
         consecutiveFailures: Int,
         coolDown: ConfigDuration,
-        halfOpenProbes: Int
+        halfOpenProbes: Int,
+        halfOpenTimeout: ConfigDuration = .seconds(30)
     ) {
         self.windowSize = windowSize
         self.minimumCalls = minimumCalls
@@ -47,10 +53,11 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
         self.consecutiveFailures = consecutiveFailures
         self.coolDown = coolDown
         self.halfOpenProbes = halfOpenProbes
+        self.halfOpenTimeout = halfOpenTimeout
     }
 
     private enum CodingKeys: String, CodingKey {
-        case windowSize, minimumCalls, failureRatio, consecutiveFailures, coolDown, halfOpenProbes
+        case windowSize, minimumCalls, failureRatio, consecutiveFailures, coolDown, halfOpenProbes, halfOpenTimeout
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,6 +78,9 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
         }
         coolDown = section.value(.coolDown, default: defaults.coolDown, "must be positive") { $0.duration > .zero }
         halfOpenProbes = section.value(.halfOpenProbes, default: defaults.halfOpenProbes, positive) { $0 > 0 }
+        halfOpenTimeout = section.value(.halfOpenTimeout, default: defaults.halfOpenTimeout, "must be positive") {
+            $0.duration > .zero
+        }
         if minimumCalls > windowSize {
             section.report(.minimumCalls, "must not exceed windowSize (\(windowSize))")
         }

@@ -136,7 +136,7 @@ struct SchedulerCore<Ticket> {
             return
         }
         let portal = index(ofPortal: portalId, weight: 1)
-        let channel = Self.index(of: channel)
+        let channel = channel.priorityIndex
         if portals[portal].waitingByChannel[channel] == 0 {
             // A portal that was idle starts at the channel's current virtual time: no credit saved up.
             portals[portal].tags[channel] = max(portals[portal].tags[channel], virtualTime[channel])
@@ -200,6 +200,19 @@ struct SchedulerCore<Ticket> {
             }
         case nil:
             break
+        }
+        dispatch(now: now, effects: &effects)
+    }
+
+    /// Granted call `number` was not made (the circuit breaker refused it): its token and its place in the
+    /// window are given back and the adaptive rate learns nothing, since there was no answer to learn from.
+    /// A call that already started is only completed without a result.
+    mutating func returnUnused(number: UInt64, now: SchedulingInstant, effects: inout Effects) {
+        inFlight = max(0, inFlight - 1)
+        if let grantedAt = unstartedCalls.removeValue(forKey: number) {
+            if let index = recentCalls.lastIndex(of: grantedAt) { recentCalls.remove(at: index) }
+            refill(now: now)
+            tokens = min(bucketDepth, tokens + 1)
         }
         dispatch(now: now, effects: &effects)
     }
@@ -459,17 +472,20 @@ struct SchedulerCore<Ticket> {
         return portals.count - 1
     }
 
-    private static func index(of channel: Channel) -> Int {
-        switch channel {
-        case .counter: 0
-        case .online: 1
-        case .batch: 2
-        }
-    }
-
     /// Calls allowed in any one second: the share of the quota rounded down, so that instances'
     /// shares never add up to more than the quota; at least one.
     private static func windowLimit(_ requestsPerSecond: Double, share: Double) -> Int {
         max(1, Int((requestsPerSecond * share).rounded(.down)))
+    }
+}
+
+extension Channel {
+    /// 0 for the most urgent channel (counter), then online, then batch.
+    var priorityIndex: Int {
+        switch self {
+        case .counter: 0
+        case .online: 1
+        case .batch: 2
+        }
     }
 }

@@ -184,6 +184,17 @@ public final class UpstreamScheduler: Sendable {
         perform(effects)
     }
 
+    fileprivate func returnUnused(number: UInt64) {
+        let effects = state.withLock { state -> Core.Effects in
+            var effects = Core.Effects()
+            let now = clock.now
+            state.core.returnUnused(number: number, now: now, effects: &effects)
+            scheduleTimer(&state, now: now)
+            return effects
+        }
+        perform(effects)
+    }
+
     private func timerFired(at wake: SchedulingInstant) {
         let effects = state.withLock { state -> Core.Effects in
             if state.timerWake == wake {
@@ -241,7 +252,7 @@ public final class UpstreamScheduler: Sendable {
 
 /// The right to make one upstream call. Call `recordCallStart()` just before sending it, and
 /// `complete(_:)` exactly once when the call is done: it frees the concurrency slot and feeds the
-/// adaptive rate. Later calls are ignored; a permit dropped without completing frees its slot
+/// adaptive rate; or `returnUnused()` when no call was made. Later calls are ignored; a permit dropped without completing frees its slot
 /// without a rate signal.
 public final class UpstreamPermit: Sendable {
     private let scheduler: UpstreamScheduler
@@ -265,6 +276,13 @@ public final class UpstreamPermit: Sendable {
     public func complete(_ result: UpstreamCallResult) {
         guard !completed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         scheduler.complete(result, number: number, grantedAt: grantedAt)
+    }
+
+    /// The call was not made (the circuit breaker refused it): the permit goes back unused, with no
+    /// measurement for the adaptive rate, and its quota is granted to the next request.
+    public func returnUnused() {
+        guard !completed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        scheduler.returnUnused(number: number)
     }
 
     deinit {
