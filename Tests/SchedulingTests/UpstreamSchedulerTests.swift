@@ -55,7 +55,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let rate = scheduler.snapshot.effectiveRate
         guard
             case .permit(let refused) = try await scheduler.acquire(
-                portal: "hoabinh",
+                portal: "phutho",
                 channel: .counter,
                 deadline: deadline
             )
