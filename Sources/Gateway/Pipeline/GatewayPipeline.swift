@@ -162,7 +162,8 @@ public final class GatewayPipeline: Service {
     private static let pollBatch = 64
 
     /// One task takes a poll's messages as far as they go without waiting and publishes those answered,
-    /// together, settling each on its own acknowledgements; each message that must wait (for the population database, say) gets a task of its own.
+    /// together, settling each on its own acknowledgements; each message that must wait (for the population
+    /// database, say) gets a task of its own.
     /// A task per message cost more than answering a cache hit.
     private func start(_ messages: [KafkaMessage]) {
         var begun: [(KafkaMessage, OffsetLedger.Ticket)] = []

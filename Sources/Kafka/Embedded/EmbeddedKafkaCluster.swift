@@ -98,7 +98,8 @@ public final class EmbeddedKafkaCluster: Sendable {
         }
     }
 
-    /// The errors still waiting on a broker's stack for one Kafka API (see `pushRequestErrors(apiKey:errorCodes:broker:roundTripTime:)`).
+    /// The errors still waiting on a broker's stack for one Kafka API (see
+    /// `pushRequestErrors(apiKey:errorCodes:broker:roundTripTime:)`).
     public func pendingRequestErrors(apiKey: Int16, broker brokerID: Int32) throws(KafkaError) -> Int {
         var count = 0
         try check(

@@ -25,8 +25,8 @@ public struct AuditHasher: Sendable {
 
 /// The record of one request the population database was asked about (or its cache answered): who (portal,
 /// officer) looked up whom (an HMAC, never the number), for which procedure, what was released, and how it was
-/// answered, including requests that expired or found the database unavailable after calls were made. Written to the audit topic, keyed by
-/// portal. Fields are described in Docs/operations-metrics.md, "Audit trail".
+/// answered, including requests that expired or found the database unavailable after calls were made.
+/// Written to the audit topic, keyed by portal. Fields are described in Docs/operations-metrics.md, "Audit trail".
 public struct AuditRecord: Sendable, Hashable, Codable {
     public var requestId: String
     public var portal: String
