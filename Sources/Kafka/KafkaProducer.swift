@@ -79,26 +79,38 @@ public final class KafkaProducer: Sendable {
     /// Sends records in order and waits until every one is acknowledged or failed.
     public func sendAll(_ records: [KafkaRecord]) async -> [Result<KafkaDelivery, KafkaError>] {
         guard !records.isEmpty else { return [] }
-        let batch = DeliveryBatch(count: records.count)
-        let clock = ContinuousClock()
+        let reports = KafkaDeliveryReports()
         for (index, record) in records.enumerated() {
-            let giveUpAt = clock.now.advanced(by: deliveryTimeout)
-            while true {
-                guard !pollLoop.isStopped else {
-                    batch.complete(index, with: .failure(.closed))
-                    break
-                }
-                guard let error = produce(record, ticket: DeliveryTicket(batch: batch, index: index)) else { break }
-                // A full local queue drains as deliveries complete; anything else is final for this record.
-                if error.brokerErrorCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, clock.now < giveUpAt {
-                    try? await Task.sleep(for: .milliseconds(1))
-                    continue
-                }
-                batch.complete(index, with: .failure(error))
-                break
-            }
+            await send(record, tag: index, reportingTo: reports)
         }
-        return await batch.results()
+        var results = [Result<KafkaDelivery, KafkaError>](repeating: .failure(.closed), count: records.count)
+        while case let reported = await reports.next(), !reported.isEmpty {
+            for report in reported { results[report.tag] = report.result }
+        }
+        return results
+    }
+
+    /// Hands one record to librdkafka without waiting for its acknowledgement, which arrives in `reports`
+    /// under `tag` as soon as the broker answers for this record, whatever becomes of the others.
+    /// Suspends only while librdkafka's local queue is full.
+    public func send(_ record: KafkaRecord, tag: Int, reportingTo reports: KafkaDeliveryReports) async {
+        reports.expect()
+        let clock = ContinuousClock()
+        let giveUpAt = clock.now.advanced(by: deliveryTimeout)
+        while true {
+            guard !pollLoop.isStopped else {
+                reports.complete(tag, with: .failure(.closed))
+                return
+            }
+            guard let error = produce(record, ticket: DeliveryTicket(reports: reports, tag: tag)) else { return }
+            // A full local queue drains as deliveries complete; anything else is final for this record.
+            if error.brokerErrorCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, clock.now < giveUpAt {
+                try? await Task.sleep(for: .milliseconds(1))
+                continue
+            }
+            reports.complete(tag, with: .failure(error))
+            return
+        }
     }
 
     /// Hands one record to librdkafka; returns the error when librdkafka refused it synchronously.
@@ -204,8 +216,8 @@ public final class KafkaProducer: Sendable {
             let error = message.pointee.err
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
                 let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
-                ticket.batch.complete(
-                    ticket.index,
+                ticket.reports.complete(
+                    ticket.tag,
                     with: .success(
                         KafkaDelivery(
                             topicPartition: TopicPartition(topic: topic, partition: message.pointee.partition),
@@ -215,46 +227,54 @@ public final class KafkaProducer: Sendable {
                 )
             } else {
                 // Not rd_kafka_message_errstr: for a delivery report it would return the record's own payload.
-                ticket.batch.complete(ticket.index, with: .failure(KafkaError.broker(error)))
+                ticket.reports.complete(ticket.tag, with: .failure(KafkaError.broker(error)))
             }
         }
     }
 }
 
-/// Collects the outcomes of one `sendAll` call and resumes its caller when the last one arrives.
-private final class DeliveryBatch: Sendable {
-    private typealias Results = [Result<KafkaDelivery, KafkaError>]
+/// The acknowledgements (or failures) of records sent with `KafkaProducer.send(_:tag:reportingTo:)`, handed
+/// over as they arrive: one slow or refused record holds back no other's report.
+public final class KafkaDeliveryReports: Sendable {
+    public typealias Report = (tag: Int, result: Result<KafkaDelivery, KafkaError>)
 
     private struct State {
-        var results: [Result<KafkaDelivery, KafkaError>?]
-        var remaining: Int
-        var waiter: CheckedContinuation<Results, Never>?
+        var arrived: [Report] = []
+        /// Records sent and not yet reported.
+        var outstanding = 0
+        var waiter: CheckedContinuation<[Report], Never>?
     }
 
-    private let state: Mutex<State>
+    private let state = Mutex(State())
 
-    init(count: Int) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, waiter: nil))
+    public init() {}
+
+    fileprivate func expect() {
+        state.withLock { $0.outstanding += 1 }
     }
 
-    func complete(_ index: Int, with result: Result<KafkaDelivery, KafkaError>) {
-        let finished: (CheckedContinuation<Results, Never>, Results)? = state.withLock { state in
-            guard state.results[index] == nil else { return nil }
-            state.results[index] = result
-            state.remaining -= 1
-            guard state.remaining == 0, let waiter = state.waiter else { return nil }
+    /// Called on the poll thread: resumes a waiting reader at once, else keeps the report for its next call.
+    fileprivate func complete(_ tag: Int, with result: Result<KafkaDelivery, KafkaError>) {
+        let resumed: (CheckedContinuation<[Report], Never>, [Report])? = state.withLock { state in
+            state.outstanding -= 1
+            state.arrived.append((tag, result))
+            guard let waiter = state.waiter else { return nil }
             state.waiter = nil
-            return (waiter, state.results.map { $0 ?? .failure(.closed) })
+            defer { state.arrived = [] }
+            return (waiter, state.arrived)
         }
-        if let (waiter, results) = finished {
-            waiter.resume(returning: results)
-        }
+        if let (waiter, reports) = resumed { waiter.resume(returning: reports) }
     }
 
-    func results() async -> [Result<KafkaDelivery, KafkaError>] {
+    /// The reports arrived since the last call, waiting until there is at least one; empty once every record
+    /// sent so far has been reported.
+    public func next() async -> [Report] {
         await withCheckedContinuation { continuation in
-            let ready: Results? = state.withLock { state in
-                guard state.remaining > 0 else { return state.results.map { $0 ?? .failure(.closed) } }
+            let ready: [Report]? = state.withLock { state in
+                guard state.arrived.isEmpty, state.outstanding > 0 else {
+                    defer { state.arrived = [] }
+                    return state.arrived
+                }
                 state.waiter = continuation
                 return nil
             }
@@ -263,14 +283,14 @@ private final class DeliveryBatch: Sendable {
     }
 }
 
-/// One record's place in its batch; its retained pointer travels through librdkafka as the message opaque.
+/// One record's tag and its reports; its retained pointer travels through librdkafka as the message opaque.
 private final class DeliveryTicket: Sendable {
-    let batch: DeliveryBatch
-    let index: Int
+    let reports: KafkaDeliveryReports
+    let tag: Int
 
-    init(batch: DeliveryBatch, index: Int) {
-        self.batch = batch
-        self.index = index
+    init(reports: KafkaDeliveryReports, tag: Int) {
+        self.reports = reports
+        self.tag = tag
     }
 }
 

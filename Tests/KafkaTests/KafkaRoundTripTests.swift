@@ -57,6 +57,37 @@ import Testing
         await producer.close(flushTimeout: .seconds(5))
     }
 
+    /// A record a broker keeps refusing (retriably) holds back no other record's report: the accepted one
+    /// is reported while the broker still refuses, the refused one once the broker accepts.
+    @Test func eachRecordIsReportedOnItsOwnAcknowledgement() async throws {
+        let harness = try KafkaTestHarness()
+        let quick = uniqueName("quick")
+        let slow = uniqueName("slow")
+        try harness.cluster.createTopic(quick, partitions: 1)
+        try harness.cluster.createTopic(slow, partitions: 1)
+        try harness.cluster.setPartitionLeader(topic: quick, partition: 0, broker: 1)
+        try harness.cluster.setPartitionLeader(topic: slow, partition: 0, broker: 2)
+        let producer = try harness.producer()
+        // Produce requests to broker 2 refused 20 times (NOT_ENOUGH_REPLICAS, retriable), each after 500 ms.
+        try harness.cluster.pushRequestErrors(
+            apiKey: 0,
+            errorCodes: Array(repeating: 19, count: 20),
+            broker: 2,
+            roundTripTime: .milliseconds(500)
+        )
+        let reports = KafkaDeliveryReports()
+        await producer.send(KafkaRecord(topic: slow, value: Array("s".utf8)), tag: 0, reportingTo: reports)
+        await producer.send(KafkaRecord(topic: quick, value: Array("q".utf8)), tag: 1, reportingTo: reports)
+        let first = await reports.next()
+        #expect(first.map(\.tag) == [1])
+        #expect(try harness.cluster.pendingRequestErrors(apiKey: 0, broker: 2) > 0)
+        let second = await reports.next()
+        #expect(second.map(\.tag) == [0])
+        #expect(second.allSatisfy { (try? $0.result.get())?.topicPartition.topic == slow })
+        #expect(await reports.next().isEmpty)
+        await producer.close(flushTimeout: .seconds(5))
+    }
+
     @Test func regexSubscriptionPicksUpTopicsCreatedLater() async throws {
         let harness = try KafkaTestHarness()
         let prefix = uniqueName("dancu").replacingOccurrences(of: "-", with: "")

@@ -88,7 +88,7 @@ struct AuditRecordTests {
         #expect(record.fieldsReleased == [.fullName, .gender, .permanentAddress])
         #expect(record.idNumberHMAC == hasher.hmac("017090001234"))
         #expect(record.legacyIdNumberHMAC == nil)
-        #expect(record.status == .found && record.source == .populationDb)
+        #expect(record.status == .found && record.source == .populationDb && record.attempts == 1)
 
         let text = String(decoding: record.jsonBytes(), as: UTF8.self)
         for personal in ["017090001234", "TRẦN", "KHƯƠNG", "1990", "20/04"] {

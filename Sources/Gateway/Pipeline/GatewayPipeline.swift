@@ -162,7 +162,8 @@ public final class GatewayPipeline: Service {
     private static let pollBatch = 64
 
     /// One task takes a poll's messages as far as they go without waiting and publishes those answered,
-    /// together; each message that must wait (for the population database, say) gets a task of its own.
+    /// together, settling each on its own acknowledgements; each message that must wait (for the population
+    /// database, say) gets a task of its own.
     /// A task per message cost more than answering a cache hit.
     private func start(_ messages: [KafkaMessage]) {
         var begun: [(KafkaMessage, OffsetLedger.Ticket)] = []
@@ -183,15 +184,15 @@ public final class GatewayPipeline: Service {
                 }
             }
             guard !ready.isEmpty else { return }
-            for (answered, delivery) in zip(ready, await processor.publishAll(ready.map(\.publication))) {
+            // Each ticket is settled as soon as its own publication is: none waits for the batch's slowest.
+            await processor.publishAll(ready.map(\.publication)) { index, delivery in
+                let ticket = ready[index].ticket
                 switch delivery {
                 case .published:
-                    updateLedger(answered.ticket, after: .published)
+                    updateLedger(ticket, after: .published)
                 case .refused(let refused):
                     // Retried in a task of its own: a record Kafka keeps refusing holds back no other ticket.
-                    messageTasks.start { [self] in
-                        updateLedger(answered.ticket, after: await processor.redeliver(refused))
-                    }
+                    messageTasks.start { [self] in updateLedger(ticket, after: await processor.redeliver(refused)) }
                 }
             }
         }

@@ -12,9 +12,18 @@ import Tracing
 ///
 /// Each message is planned once (`RequestPlanner`). Most plans answer from what the gateway already holds:
 /// validation decides, the cache holds the citizen, or a copy was answered before. `begin` takes those to a
-/// ready publication without suspending, and a poll's worth of them is published together and awaited once
-/// (`publishAll`). Only the others, which call the population database, wait for an identical request in
-/// flight or go to the dead-letter topic, need a task of their own (`finish`).
+/// ready publication without suspending, and a poll's worth of them is published together, each settled on
+/// its own acknowledgements (`publishAll`). Only the others, which call the population database, wait for an
+/// identical request in flight or go to the dead-letter topic, need a task of their own (`finish`).
+///
+/// Auditing fails closed: an outcome that has an audit record is sent only once Kafka acknowledged that
+/// record. Sending both together, or in a Kafka transaction, was not chosen: a transaction protects only
+/// portals that read `read_committed` (the gateway does not control portals' consumers), it serialises the
+/// batches of one producer, and librdkafka 2.0.2's mock cluster, which the tests run on, supports
+/// transactions only in part. The cost is one more acknowledgement's latency on audited outcomes.
+/// The order means an audit record may exist without its outcome (the outcome's publication failed or the
+/// instance stopped in between) and a redelivered request is audited again; Docs/operations.md says how
+/// audit readers deal with both.
 struct RequestProcessor: Sendable {
     enum Disposition: Sendable {
         /// The outcome or dead letter is acknowledged: the offset may be committed.
@@ -50,17 +59,21 @@ struct RequestProcessor: Sendable {
         case refused(Refused)
     }
 
-    /// A publication and the records of it Kafka refused.
+    /// A publication Kafka refused a record of.
     struct Refused: Sendable {
         fileprivate let publication: Publication
-        fileprivate let records: [KafkaRecord]
+        /// Whether the refused record was its audit record, which its outcome still waits for.
+        fileprivate let auditPending: Bool
     }
 
-    /// An outcome ready to publish, with its audit record when it releases population data.
+    /// An outcome ready to publish, with its audit record when the population database was asked about the
+    /// citizen or its cache answered.
     struct Publication: Sendable {
         fileprivate let message: KafkaMessage
         fileprivate let key: DuplicateFilter.Key
-        fileprivate let records: [KafkaRecord]
+        /// Sent first: the outcome waits for its acknowledgement.
+        fileprivate let audit: KafkaRecord?
+        fileprivate let outcome: KafkaRecord
         /// The outcome this copy produced; `nil` when it republishes the first copy's.
         fileprivate let fresh: Outcome?
         fileprivate let started: SchedulingInstant
@@ -112,33 +125,40 @@ struct RequestProcessor: Sendable {
         return .ready(publication(of: message, answer: answer, started: started, span: span))
     }
 
-    /// Publishes the outcomes together and waits once for all their acknowledgements; each acknowledged
-    /// publication is complete at once, and those Kafka refused are handed back to `redeliver` one by one.
-    /// Deliveries in the order of `publications`.
-    func publishAll(_ publications: [Publication]) async -> [BatchDelivery] {
-        let records = publications.flatMap(\.records)
-        var results = await producer.sendAll(records)[...]
-        var deliveries: [BatchDelivery] = []
-        deliveries.reserveCapacity(publications.count)
-        for publication in publications {
-            let own = results.prefix(publication.records.count)
-            results = results.dropFirst(publication.records.count)
-            let refused = zip(publication.records, own).compactMap { record, result in
-                if case .failure = result { record } else { nil }
-            }
-            if refused.isEmpty {
-                completeAcknowledged(publication)
-                deliveries.append(.published)
-            } else {
-                deliveries.append(.refused(Refused(publication: publication, records: refused)))
+    /// Publishes the publications together, each outcome once its audit record is acknowledged, and settles
+    /// each one as soon as its own records are acknowledged or one is refused: `settle` gets its index in
+    /// `publications`. No publication waits for another's acknowledgement; those refused go on alone
+    /// (`redeliver`).
+    func publishAll(_ publications: [Publication], settle: (Int, BatchDelivery) -> Void) async {
+        let reports = KafkaDeliveryReports()
+        for (index, publication) in publications.enumerated() {
+            await producer.send(publication.audit ?? publication.outcome, tag: index, reportingTo: reports)
+        }
+        var auditAcknowledged = [Bool](repeating: false, count: publications.count)
+        while case let reported = await reports.next(), !reported.isEmpty {
+            for (index, result) in reported {
+                let publication = publications[index]
+                let wasAudit = publication.audit != nil && !auditAcknowledged[index]
+                guard case .success = result else {
+                    settle(index, .refused(Refused(publication: publication, auditPending: wasAudit)))
+                    continue
+                }
+                if wasAudit {
+                    auditAcknowledged[index] = true
+                    // Stopping: the outcome stays unsent and the message is redelivered to the next owner.
+                    guard !Task.isCancelled else { continue }
+                    await producer.send(publication.outcome, tag: index, reportingTo: reports)
+                } else {
+                    completeAcknowledged(publication)
+                    settle(index, .published)
+                }
             }
         }
-        return deliveries
     }
 
     /// Publishes what Kafka refused of a batch's publication, retrying what may succeed later, else as a dead letter.
     func redeliver(_ refused: Refused) async -> Disposition {
-        await deliver(refused.publication, records: refused.records)
+        await deliver(refused.publication, auditPending: refused.auditPending)
     }
 
     // MARK: With waiting
@@ -163,7 +183,7 @@ struct RequestProcessor: Sendable {
         switch plan {
         case .answerNow(let answer):
             let publication = publication(of: message, answer: answer, started: started, span: span)
-            return await deliver(publication, records: publication.records)
+            return await deliver(publication, auditPending: true)
         case .deadLetter(let reason):
             let published = await deadLetter(message, reason: reason.headerValue)
             if published { metrics.deadLettered(reason: reason.codeName) }
@@ -196,7 +216,7 @@ struct RequestProcessor: Sendable {
                 span: span,
                 upstreamTime: upstreamTime
             )
-            return await deliver(publication, records: publication.records)
+            return await deliver(publication, auditPending: true)
         case .waitForFirstCopy(let request):
             guard let previous = await duplicates.outcomeOfFirstCopy(request.key) else {
                 // The first copy gave up (its partition left, or Kafka refused its outcome): plan this copy afresh.
@@ -213,8 +233,8 @@ struct RequestProcessor: Sendable {
 
     // MARK: Publications
 
-    /// The records of a ready answer: the outcome, and the audit record when a fresh outcome of the population
-    /// database (or its cache) releases data.
+    /// The records of a ready answer: the outcome, and the audit record of a fresh outcome that the population
+    /// database (or its cache) answered, or that ended expired or unavailable after calling it.
     private func publication(
         of message: KafkaMessage,
         answer: RequestPlan.ReadyAnswer,
@@ -236,14 +256,11 @@ struct RequestProcessor: Sendable {
                     "attempts": "\(outcome.attempts)",
                 ]
             )
-            let auditRecord = request.query.flatMap { audit.record(for: $0, outcome: outcome) }
-            let records =
-                [outcomeRecord(for: message, key: key, bytes: outcome.jsonBytes(), span: span)]
-                + (auditRecord.map { [$0] } ?? [])
             return Publication(
                 message: message,
                 key: key,
-                records: records,
+                audit: request.query.flatMap { audit.record(for: $0, outcome: outcome) },
+                outcome: outcomeRecord(for: message, key: key, bytes: outcome.jsonBytes(), span: span),
                 fresh: outcome,
                 started: started,
                 upstreamTime: upstreamTime,
@@ -259,7 +276,8 @@ struct RequestProcessor: Sendable {
             return Publication(
                 message: message,
                 key: key,
-                records: [outcomeRecord(for: message, key: key, bytes: previous, span: span)],
+                audit: nil,
+                outcome: outcomeRecord(for: message, key: key, bytes: previous, span: span),
                 fresh: nil,
                 started: started,
                 upstreamTime: nil,
@@ -287,18 +305,22 @@ struct RequestProcessor: Sendable {
         )
     }
 
-    /// Publishes `records` (those of the publication still unacknowledged), retrying what may succeed later;
-    /// an outcome its topic refuses becomes a dead letter, so the request does not vanish.
-    private func deliver(_ publication: Publication, records: [KafkaRecord]) async -> Disposition {
-        if await publish(
-            records,
-            logger: logger.forRequest(id: publication.key.requestId, portal: publication.key.portal)
-        ) {
+    /// Publishes the audit record, when still pending, until Kafka acknowledges it (fail closed: without it
+    /// the outcome is not sent, and the message stays uncommitted), then the outcome, retrying what may succeed
+    /// later; an outcome its topic refuses becomes a dead letter, so the request does not vanish.
+    private func deliver(_ publication: Publication, auditPending: Bool) async -> Disposition {
+        let requestLogger = { logger.forRequest(id: publication.key.requestId, portal: publication.key.portal) }
+        if auditPending, let audit = publication.audit,
+            await !publish([audit], evenWhenRefusedForGood: true, logger: requestLogger())
+        {
+            abandon(publication)
+            return .unpublished
+        }
+        if await publish([publication.outcome], logger: requestLogger()) {
             completeAcknowledged(publication)
             return .published
         }
-        if publication.fresh != nil { duplicates.abandon(publication.key) }
-        publication.span?.end()
+        abandon(publication)
         guard !Task.isCancelled else { return .unpublished }
         let deadLettered = await deadLetter(
             publication.message,
@@ -307,10 +329,16 @@ struct RequestProcessor: Sendable {
         return deadLettered ? .published : .unpublished
     }
 
+    /// The publication's outcome is not published: later copies plan afresh, its span ends.
+    private func abandon(_ publication: Publication) {
+        if publication.fresh != nil { duplicates.abandon(publication.key) }
+        publication.span?.end()
+    }
+
     /// Everything of the publication is acknowledged: later copies get its outcome, it is counted, its span ends.
     private func completeAcknowledged(_ publication: Publication) {
         if let outcome = publication.fresh {
-            duplicates.complete(publication.key, outcome: publication.records[0].value ?? [])
+            duplicates.complete(publication.key, outcome: publication.outcome.value ?? [])
             let elapsed = publication.started.duration(to: clock.now)
             metrics.outcomePublished(
                 portal: outcome.portal,
@@ -390,8 +418,15 @@ struct RequestProcessor: Sendable {
 
     /// Sends until every record is acknowledged, retrying retriable failures (brokers away, leaders moving)
     /// until the task is cancelled (shutdown); `false` on a permanent refusal or cancellation.
-    /// - Parameter logger: made only when a failure is logged.
-    private func publish(_ records: [KafkaRecord], logger: @autoclosure () -> Logger) async -> Bool {
+    /// - Parameters:
+    ///   - evenWhenRefusedForGood: retries permanent refusals too (an audit record, which nothing may go
+    ///     without: a topic created or an access granted later lets it through without a restart).
+    ///   - logger: made only when a failure is logged.
+    private func publish(
+        _ records: [KafkaRecord],
+        evenWhenRefusedForGood: Bool = false,
+        logger: @autoclosure () -> Logger
+    ) async -> Bool {
         var pending = records
         var attempt = 0
         while !Task.isCancelled {
@@ -402,17 +437,18 @@ struct RequestProcessor: Sendable {
             }
             guard let (_, firstError) = failed.first else { return true }
             attempt += 1
-            guard failed.allSatisfy({ $0.1.isRetriable }) else {
+            if failed.allSatisfy({ $0.1.isRetriable }) {
+                logger().warning(
+                    "Publishing failed; retrying",
+                    metadata: ["error": "\(firstError)", "attempt": "\(attempt)"]
+                )
+            } else {
                 logger().error(
                     "Kafka refused a record",
-                    metadata: ["topic": "\(failed[0].0.topic)", "error": "\(firstError)"]
+                    metadata: ["topic": "\(failed[0].0.topic)", "error": "\(firstError)", "attempt": "\(attempt)"]
                 )
-                return false
+                guard evenWhenRefusedForGood else { return false }
             }
-            logger().warning(
-                "Publishing failed; retrying",
-                metadata: ["error": "\(firstError)", "attempt": "\(attempt)"]
-            )
             pending = failed.map(\.0)
             let backoff = retry.delay(
                 afterAttempts: min(attempt, retry.attempts - 1),

@@ -288,8 +288,11 @@ struct AuditTrail: Sendable {
     let topic: String
     let hasher: AuditHasher
 
+    /// The audit record of every outcome for which the population database was asked about the citizen:
+    /// answered by it or its cache, and also expired or unavailable after calls were made (`attempts` > 0).
+    /// Outcomes the gateway decided alone (invalid, forbidden, expired before any call) asked nobody.
     func record(for request: ValidatedRequest, outcome: Outcome) -> KafkaRecord? {
-        guard outcome.source != .gateway else { return nil }
+        guard outcome.source != .gateway || outcome.attempts > 0 else { return nil }
         let record = AuditRecord(request: request, outcome: outcome, hasher: hasher)
         return KafkaRecord(topic: topic, key: Array(record.key.utf8), value: record.jsonBytes())
     }

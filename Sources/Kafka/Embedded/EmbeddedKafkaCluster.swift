@@ -73,6 +73,42 @@ public final class EmbeddedKafkaCluster: Sendable {
         }
     }
 
+    /// Makes the next requests of one Kafka API that reach one broker fail with these error codes, one each,
+    /// in order, each answered after `roundTripTime`. Only the partitions this broker leads are refused: the
+    /// way to make one topic refuse (`rd_kafka_mock_topic_set_error` reaches only metadata requests in
+    /// librdkafka 2.0.2) is to give it a broker of its own.
+    public func pushRequestErrors(
+        apiKey: Int16,
+        errorCodes: [Int32],
+        broker brokerID: Int32,
+        roundTripTime: Duration = .zero
+    ) throws(KafkaError) {
+        let milliseconds = Int32(roundTripTime / .milliseconds(1))
+        for code in errorCodes {
+            try check(
+                dancu_mock_broker_push_request_error(
+                    cluster,
+                    brokerID,
+                    apiKey,
+                    rd_kafka_resp_err_t(rawValue: code),
+                    milliseconds
+                ),
+                "errors of broker \(brokerID)"
+            )
+        }
+    }
+
+    /// The errors still waiting on a broker's stack for one Kafka API (see
+    /// `pushRequestErrors(apiKey:errorCodes:broker:roundTripTime:)`).
+    public func pendingRequestErrors(apiKey: Int16, broker brokerID: Int32) throws(KafkaError) -> Int {
+        var count = 0
+        try check(
+            rd_kafka_mock_broker_error_stack_cnt(cluster, brokerID, apiKey, &count),
+            "errors of broker \(brokerID)"
+        )
+        return count
+    }
+
     /// Moves the leadership of a partition to another broker.
     public func setPartitionLeader(topic: String, partition: Int32, broker brokerID: Int32) throws(KafkaError) {
         try check(

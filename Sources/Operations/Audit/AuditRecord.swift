@@ -23,9 +23,10 @@ public struct AuditHasher: Sendable {
     }
 }
 
-/// The record of one answered request: who (portal, officer) looked up whom (an HMAC, never the number),
-/// for which procedure, what was released, and how it was answered. Written to the audit topic, keyed by
-/// portal. Fields are described in Docs/operations-metrics.md, "Audit trail".
+/// The record of one request the population database was asked about (or its cache answered): who (portal,
+/// officer) looked up whom (an HMAC, never the number), for which procedure, what was released, and how it was
+/// answered, including requests that expired or found the database unavailable after calls were made.
+/// Written to the audit topic, keyed by portal. Fields are described in Docs/operations-metrics.md, "Audit trail".
 public struct AuditRecord: Sendable, Hashable, Codable {
     public var requestId: String
     public var portal: String
@@ -44,6 +45,9 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     public var time: Date
     public var status: OutcomeStatus
     public var source: OutcomeSource
+    /// Population-database calls made for the outcome: 0 when the cache answered; for `expired` and
+    /// `unavailable`, the calls made before giving up.
+    public var attempts: Int
 
     public init(request: ValidatedRequest, outcome: Outcome, hasher: AuditHasher) {
         requestId = request.requestId
@@ -58,6 +62,7 @@ public struct AuditRecord: Sendable, Hashable, Codable {
         time = outcome.completedAt
         status = outcome.status
         source = outcome.source
+        attempts = outcome.attempts
     }
 
     /// The Kafka key: records of one portal stay in order on one partition.
@@ -68,6 +73,8 @@ public struct AuditRecord: Sendable, Hashable, Codable {
     public func jsonBytes() -> [UInt8] {
         var writer = ContractJSONWriter(capacity: 384)
         writer.object { writer in
+            writer.key("attempts")
+            writer.integer(attempts)
             writer.member("channel", channel.rawValue)
             writer.key("fieldsReleased")
             writer.array { writer in
@@ -91,7 +98,7 @@ public struct AuditRecord: Sendable, Hashable, Codable {
 extension AuditRecord {
     private enum CodingKeys: String, CodingKey {
         case requestId, portal, officerId, type, channel, procedureCode, fieldsReleased, idNumberHMAC,
-            legacyIdNumberHMAC, time, status, source
+            legacyIdNumberHMAC, time, status, source, attempts
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +119,7 @@ extension AuditRecord {
         time = parsed
         status = try container.decode(OutcomeStatus.self, forKey: .status)
         source = try container.decode(OutcomeSource.self, forKey: .source)
+        attempts = try container.decode(Int.self, forKey: .attempts)
     }
 
     /// Times in the contract's timestamp format, like requests and outcomes.
@@ -129,5 +137,6 @@ extension AuditRecord {
         try container.encode(Timestamp.format(time), forKey: .time)
         try container.encode(status, forKey: .status)
         try container.encode(source, forKey: .source)
+        try container.encode(attempts, forKey: .attempts)
     }
 }
