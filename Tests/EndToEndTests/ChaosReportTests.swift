@@ -10,6 +10,7 @@ import Testing
         var lost = 0
         var incorrect = 0
         var answersHostileRequest = true
+        var auditsDatabaseOutcome = true
         var gatewayLog = "2026-12-06T07:00:00Z info dancu-gateway: answered requestId=ldabc-1 idNumber=0010******45\n"
         static let idNumber = "001090012345"
         static let secret = "audit-0123456789abcdef0123456789abcdef"
@@ -29,8 +30,8 @@ import Testing
                 "commitIntervalSeconds": 1, "maxInFlight": 4, "hostileTag": "t1", "kills": 1,
                 "hostile": ["0": "random bytes", "1": "bad header: traceparent with a control character"],
                 "secrets": [Self.secret], "floodStartEpoch": 1000, "floodEndEpoch": 1010,
-                // Seconds 1004-1006: database errors injected, when the breaker may open.
-                "faultWindowsEpoch": [[1004, 1006]],
+                // Seconds 990-993: database errors injected; the breaker may open then and in the 10 s after.
+                "faultWindowsEpoch": [[990, 993]], "auditTopic": "dancu.audit",
             ]
             let load: [String: Any] = [
                 "runId": "ldabc", "sent": 1, "sendFailures": 0, "lost": lost, "incorrect": incorrect,
@@ -45,7 +46,7 @@ import Testing
                     0,
                     0,
                     key: "ldabc-1",
-                    payload: #"{"requestId":"ldabc-1"}"#,
+                    payload: #"{"requestId":"ldabc-1","source":"population-db"}"#,
                     at: 995_040
                 ),
                 record("dancu.requests.hoabinh", 0, 5, key: "hxt1-0", payload: "\u{1}garbage", at: 1_000_000),
@@ -81,6 +82,10 @@ import Testing
                         at: 1_000_200
                     )
                 )
+            }
+            if auditsDatabaseOutcome {
+                let audit = #"{"requestId":"ldabc-1","portal":"angiang","source":"population-db"}"#
+                records.append(record("dancu.audit", 0, 0, key: "angiang", payload: audit, at: 995_030))
             }
             try JSONSerialization.data(withJSONObject: facts).write(to: directory.appending(path: "facts.json"))
             try JSONSerialization.data(withJSONObject: load).write(to: directory.appending(path: "load.json"))
@@ -152,7 +157,10 @@ import Testing
     @Test func aLostOrWrongOutcomeFailsTheRun() throws {
         let lost = try report(RunDirectory(lost: 1))
         #expect(lost.status == 1)
-        #expect(lost.text.contains("FAILED CHECK   lost: 1 requests never answered"), "\(lost.text)")
+        #expect(
+            lost.text.contains("FAILED CHECK   lost: 1 requests had no outcome when dancu-load stopped waiting"),
+            "\(lost.text)"
+        )
         let wrong = try report(RunDirectory(incorrect: 2))
         #expect(wrong.status == 1)
         #expect(wrong.text.contains("FAILED CHECK   incorrect: 2 wrong outcomes"), "\(wrong.text)")
@@ -169,12 +177,26 @@ import Testing
         )
     }
 
+    @Test func anOutcomeFromTheDatabaseWithoutItsAuditRecordFailsTheRun() throws {
+        #expect(
+            try report(RunDirectory()).text.contains(
+                "1 outcomes from the database or the cache, 1 with an audit record"
+            )
+        )
+        let (status, text) = try report(RunDirectory(auditsDatabaseOutcome: false))
+        #expect(status == 1)
+        #expect(
+            text.contains("FAILED CHECK   audit: 1 outcomes from the database or the cache have no audit record"),
+            "\(text)"
+        )
+    }
+
     /// The database is healthy during the flood except where the run injected faults; only there may the
-    /// breaker open (1970-01-01T00:16:45Z is second 1005, 00:16:48Z second 1008).
+    /// breaker open (1970-01-01T00:16:41Z is second 1001, 00:16:48Z second 1008).
     @Test func theBreakerOpeningDuringTheFloodWithAHealthyDatabaseBreaksIsolation() throws {
         var run = RunDirectory()
         run.gatewayLog +=
-            "1970-01-01T00:16:45.100Z warning dancu-gateway: Population database failing; circuit breaker open\n"
+            "1970-01-01T00:16:41.100Z warning dancu-gateway: Population database failing; circuit breaker open\n"
         #expect(try report(run).status == 0)
         run.gatewayLog +=
             "1970-01-01T00:16:48.100Z warning dancu-gateway: Population database failing; circuit breaker open\n"
