@@ -24,13 +24,13 @@ extension PipelineTests {
         try bed.refuseProduceRequests(of: Self.refusingBroker)
         let citizen = bed.population.citizen(at: 17)
         let request = TestRequest.verify(
-            "hoabinh",
+            "phutho",
             "audited-first",
             name: citizen.fullName,
             idNumber: citizen.idNumber,
             dateOfBirth: citizen.dateOfBirth.displayText
         )
-        let requestPartition = TopicPartition(topic: "dancu.requests.hoabinh", partition: 0)
+        let requestPartition = TopicPartition(topic: "dancu.requests.phutho", partition: 0)
         let collector = try bed.outcomeCollector()
         let producer = try bed.producer()
         let offsets = try bed.gatewayOffsets()
@@ -89,7 +89,7 @@ extension PipelineTests {
         let quick = try #require(keyByPartition[1])
         let slow = try #require(keyByPartition[0])
         try bed.cluster.setPartitionLeader(
-            topic: bed.rules.outcomeTopic(forPortalId: "hoabinh"),
+            topic: bed.rules.outcomeTopic(forPortalId: "phutho"),
             partition: 0,
             broker: Self.refusingBroker
         )
@@ -98,7 +98,7 @@ extension PipelineTests {
         let citizen = bed.population.citizen(at: 5)
         let requests = [quick, slow].map { id in
             var request = TestRequest.verify(
-                "hoabinh",
+                "phutho",
                 id,
                 name: citizen.fullName,
                 idNumber: citizen.idNumber,
@@ -109,7 +109,7 @@ extension PipelineTests {
         }
         // Published before the gateway starts, in one message set: its first poll takes both.
         try await bed.publish(requests, with: producer)
-        let requestPartition = TopicPartition(topic: "dancu.requests.hoabinh", partition: 0)
+        let requestPartition = TopicPartition(topic: "dancu.requests.phutho", partition: 0)
         let collector = try bed.outcomeCollector()
         let offsets = try bed.gatewayOffsets()
         try await bed.withGateway {

@@ -16,7 +16,7 @@ import Testing
 
     private let request = ValidatedRequest(
         requestId: "req-0002",
-        portal: "hoabinh",
+        portal: "phutho",
         type: .lookup,
         channel: .counter,
         citizen: .init(
@@ -41,7 +41,7 @@ import Testing
             let record = try #require(trail.record(for: request, outcome: outcome))
             #expect(record.topic == "dancu.audit")
             let audit = try JSONDecoder().decode(AuditRecord.self, from: Data(record.value ?? []))
-            #expect(audit.requestId == request.requestId && audit.portal == "hoabinh")
+            #expect(audit.requestId == request.requestId && audit.portal == "phutho")
             #expect(audit.status == outcome.status && audit.source == .gateway)
             #expect(audit.attempts == outcome.attempts)
             #expect(audit.fieldsReleased.isEmpty)
