@@ -101,21 +101,8 @@ import Testing
     }
 
     @Test func checkConfigMasksEverySecret() throws {
-        let process = Process()
-        process.executableURL = URL(filePath: CommandLineTests.gateway)
-        process.arguments = ["check-config", "--config", GatewayTestBed.shippedConfiguration]
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }
-            .merging(Self.scramEnvironment()) { $1 }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed =
-            output.fileHandleForReading.readDataToEndOfFile() + errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: printed, as: UTF8.self)
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runCheckConfig(path: GatewayTestBed.shippedConfiguration)
+        #expect(status == 0, "\(text)")
         #expect(text.contains("dancu-gateway-angiang"), "the effective configuration is printed")
         #expect(text.contains(Secret.mask))
         for (name, secret) in Self.secrets {
@@ -163,9 +150,14 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appending(path: "check-config-\(UUID().uuidString).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
+        return try runCheckConfig(path: file.path)
+    }
+
+    /// `check-config --config path` with the SCRAM secrets in its environment: its status and all it printed.
+    private func runCheckConfig(path: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(filePath: CommandLineTests.gateway)
-        process.arguments = ["check-config", "--config", file.path]
+        process.arguments = ["check-config", "--config", path]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DANCU_") }
             .merging(Self.scramEnvironment()) { $1 }
         let output = Pipe()
