@@ -295,3 +295,15 @@ final class OutcomeCollector: Sendable {
 
     func close() async { await consumer.close() }
 }
+
+/// Checks `condition` every 50 ms until it holds, for at most `limit`: for what another process decides, such as
+/// a group's committed offsets, which no event announces.
+func eventually(limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
+    let clock = ContinuousClock()
+    let giveUp = clock.now.advanced(by: limit)
+    while clock.now < giveUp {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}

@@ -182,14 +182,3 @@ extension OutcomeCollector {
         }
     }
 }
-
-/// Checks `condition` every 50 ms until it holds, for at most `limit`.
-private func eventually(limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
-    let clock = ContinuousClock()
-    let giveUp = clock.now.advanced(by: limit)
-    while clock.now < giveUp {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}

@@ -16,22 +16,20 @@ struct FinishedRuns: Equatable {
 
     /// Offsets must be added in increasing order.
     mutating func append(_ offset: Int64) {
-        if let last = runs.last, last.upperBound == offset {
-            runs[runs.count - 1] = last.lowerBound..<(offset + 1)
-        } else {
-            precondition(runs.last.map { $0.upperBound < offset } ?? true, "offsets must increase")
-            runs.append(offset..<(offset + 1))
-        }
+        append(run: offset..<(offset + 1))
     }
 
     /// Appends every offset of `other`, whose runs all lie above these.
     mutating func append(contentsOf other: FinishedRuns) {
-        for run in other.runs {
-            if let last = runs.last, last.upperBound == run.lowerBound {
-                runs[runs.count - 1] = last.lowerBound..<run.upperBound
-            } else {
-                runs.append(run)
-            }
+        for run in other.runs { append(run: run) }
+    }
+
+    private mutating func append(run: Range<Int64>) {
+        if let last = runs.last, last.upperBound == run.lowerBound {
+            runs[runs.count - 1] = last.lowerBound..<run.upperBound
+        } else {
+            precondition(runs.last.map { $0.upperBound < run.lowerBound } ?? true, "offsets must increase")
+            runs.append(run)
         }
     }
 
