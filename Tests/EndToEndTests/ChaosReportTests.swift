@@ -6,13 +6,18 @@ import Testing
 @Suite struct ChaosReportTests {
     /// A run's directory as `scripts/chaos` leaves it: facts, the load report, topic dumps, gateway logs.
     struct RunDirectory {
+        /// Requests answered twice, all on `dancu.requests.angiang[0]`, first by the instance of `gateway-1.1.log`.
         var duplicates = 0
+        /// How that instance let the partition go after answering them the first time.
+        var lettingGo = LettingGo.killed
         var lost = 0
         var incorrect = 0
         var answersHostileRequest = true
         var auditsDatabaseOutcome = true
         var gatewayLog = "2026-12-06T07:00:00Z info dancu-gateway: answered requestId=ldabc-1 idNumber=0010******45\n"
         static let idNumber = "001090012345"
+
+        enum LettingGo { case killed, refusedCommit, committed }
         static let secret = "audit-0123456789abcdef0123456789abcdef"
 
         /// Two portals, `hoabinh` flooded with two hostile messages: one dead-lettered, one answered.
@@ -27,11 +32,14 @@ import Testing
                     "deadLetter": "dancu.deadletter",
                 ],
                 "rate": 10, "durationSeconds": 10, "gateways": 1, "quota": 100, "checkQuota": false,
-                "commitIntervalSeconds": 1, "maxInFlight": 4, "hostileTag": "t1", "kills": 1,
+                "commitIntervalSeconds": 1, "heartbeatIntervalSeconds": 1, "maxInFlight": 4, "hostileTag": "t1",
+                "kills": 1,
                 "hostile": ["0": "random bytes", "1": "bad header: traceparent with a control character"],
                 "secrets": [Self.secret], "floodStartEpoch": 1000, "floodEndEpoch": 1010,
                 // Seconds 990-993: database errors injected; the breaker may open then and in the 10 s after.
                 "faultWindowsEpoch": [[990, 993]], "auditTopic": "dancu.audit",
+                "interruptions": lettingGo == .killed
+                    ? [["signal": "SIGKILL", "at": 5, "exitedEpoch": 997.5, "log": "gateway-1.1.log"]] : [],
             ]
             let load: [String: Any] = [
                 "runId": "ldabc", "sent": 1, "sendFailures": 0, "lost": lost, "incorrect": incorrect,
@@ -71,6 +79,31 @@ import Testing
                     ]
                 ),
             ]
+            for index in 0..<duplicates {
+                let id = "ldabc-d\(index)"
+                records.append(
+                    record(
+                        "dancu.requests.angiang",
+                        0,
+                        1 + index,
+                        key: id,
+                        payload: #"{"requestId":"\#(id)"}"#,
+                        at: 995_500
+                    )
+                )
+                for answered in [996_000, 999_000] {
+                    records.append(
+                        record(
+                            "dancu.outcomes.angiang",
+                            0,
+                            1 + index,
+                            key: id,
+                            payload: #"{"requestId":"\#(id)"}"#,
+                            at: answered + index
+                        )
+                    )
+                }
+            }
             if answersHostileRequest {
                 records.append(
                     record(
@@ -98,6 +131,15 @@ import Testing
                 encoding: .utf8
             )
             try gatewayLog.write(to: directory.appending(path: "gateway-0.1.log"), atomically: true, encoding: .utf8)
+            // Seconds 980 to 997.5 (1970-01-01T00:16:20Z to 00:16:37.5Z).
+            var ownerLog =
+                #"1970-01-01T00:16:20.000Z info dancu-gateway: Partitions assigned partitions=["dancu.requests.angiang[0]"]"#
+                + "\n"
+            if lettingGo != .killed {
+                ownerLog += #"1970-01-01T00:16:37.500Z info dancu-gateway: Partitions revoked allFinished=true "#
+                ownerLog += #"committed=\#(lettingGo == .committed) partitions=["dancu.requests.angiang[0]"]"# + "\n"
+            }
+            try ownerLog.write(to: directory.appending(path: "gateway-1.1.log"), atomically: true, encoding: .utf8)
             return directory
         }
 
@@ -143,15 +185,50 @@ import Testing
             text.contains("2 on dancu.requests.hoabinh: 1 dead-lettered, 1 answered, 0 both, 0 unaccounted"),
             "\(text)"
         )
-        #expect(text.contains("bound 14 = SIGKILLs 1 × (ceil(rate 10/s × pipeline.commitInterval 1 s)"), "\(text)")
+        #expect(
+            text.contains(
+                "bound per SIGKILL 14 = ceil(rate 10/s × pipeline.commitInterval 1 s) + populationDb.quota.maxInFlight 4"
+            ),
+            "\(text)"
+        )
         #expect(text.contains("PASSED"), "\(text)")
     }
 
-    @Test func duplicatesAreAllowedUpToTheBoundAndNoFurther() throws {
+    @Test func duplicatesAfterASIGKILLAreAllowedUpToItsBoundAndNoFurther() throws {
         #expect(try report(RunDirectory(duplicates: 14)).status == 0)
         let (status, text) = try report(RunDirectory(duplicates: 15))
         #expect(status == 1)
-        #expect(text.contains("FAILED CHECK   duplicates: 15 over the bound 14"), "\(text)")
+        #expect(text.contains("15 after 1 of 1 SIGKILLs, at most 15 after one"), "\(text)")
+        #expect(
+            text.contains("FAILED CHECK   duplicates: 15 after the SIGKILL of gateway-1.1.log, over the bound 14"),
+            "\(text)"
+        )
+    }
+
+    /// The mock cluster refuses commits while its group rebalances: the owner's work since its last accepted
+    /// commit, found out within a heartbeat, is answered again, and is bounded by that.
+    @Test func aRevocationWhoseCommitWasRefusedHasABoundOfItsOwn() throws {
+        #expect(try report(RunDirectory(duplicates: 24, lettingGo: .refusedCommit)).status == 0)
+        let (status, text) = try report(RunDirectory(duplicates: 25, lettingGo: .refusedCommit))
+        #expect(status == 1)
+        #expect(
+            text.contains(
+                "FAILED CHECK   duplicates: 25 after the refused commit of gateway-1.1.log, over the bound 24"
+            ),
+            "\(text)"
+        )
+    }
+
+    /// After a revocation whose commit was accepted, nothing already answered may be answered again.
+    @Test func aDuplicateAfterACommittedRevocationFailsTheRun() throws {
+        let (status, text) = try report(RunDirectory(duplicates: 1, lettingGo: .committed))
+        #expect(status == 1)
+        #expect(
+            text.contains(
+                "FAILED CHECK   duplicates: 1 not explained by a SIGKILL or a refused commit, over the bound 0"
+            ),
+            "\(text)"
+        )
     }
 
     @Test func aLostOrWrongOutcomeFailsTheRun() throws {

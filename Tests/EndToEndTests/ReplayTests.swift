@@ -66,4 +66,54 @@ import Testing
         await producer.close(flushTimeout: .seconds(5))
         await bed.simulator.stop()
     }
+
+    /// A graceful stop that waits for requests queued behind the quota commits what finishes as it goes: should
+    /// its last commit never come (refused in a rebalance, or the orchestrator's SIGKILL at the end of its grace
+    /// period), the next owner answers again only the last commit interval's work.
+    @Test func aDrainingStopCommitsAsItsRequestsFinish() async throws {
+        let bed = try await GatewayTestBed(partitions: 1, latencyMs: 5)
+        let group = "drain-\(UUID().uuidString)"
+        let portal = "angiang"
+        let partition = TopicPartition(topic: "dancu.requests.\(portal)", partition: 0)
+        // Far more batch requests than a call a second answers within the stop's two minutes.
+        let queued = (0..<200).map { index in
+            let citizen = bed.population.citizen(at: index)
+            return TestRequest.verify(
+                portal,
+                "queued-\(index)",
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText,
+                channel: "batch"
+            )
+        }
+        let collector = try bed.outcomeCollector()
+        let producer = try bed.producer()
+        try await bed.publish(queued, with: producer)
+        let gateway = try ProcessTests.GatewayProcess(
+            bed: bed,
+            group: group,
+            extra: [
+                "DANCU_POPULATION_DB_QUOTA_REQUESTS_PER_SECOND": "1", "DANCU_POPULATION_DB_QUOTA_BURST": "1",
+                "DANCU_PIPELINE_SHUTDOWN_TIMEOUT": "120s",
+            ]
+        )
+        try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= 3 }
+        let inspector = try KafkaConsumer(
+            properties: ["bootstrap.servers": bed.cluster.bootstrapServers, "group.id": group],
+            logger: bed.logger
+        )
+        func committed() async throws -> Int64 {
+            try await inspector.committedPositions([partition])[partition]?.offset ?? 0
+        }
+        gateway.process.terminate()
+        let atStop = try await committed()
+        let advanced = try await eventually(limit: .seconds(60)) { try await committed() >= atStop + 5 }
+        #expect(advanced, "the commit moves on while the stop waits (from offset \(atStop))")
+        await gateway.kill()
+        await inspector.close()
+        await collector.close()
+        await producer.close(flushTimeout: .seconds(5))
+        await bed.simulator.stop()
+    }
 }

@@ -33,4 +33,26 @@ import Testing
         configuration.linger = .milliseconds(2)
         #expect(configuration.producerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["linger.ms"] == "2")
     }
+
+    /// A member learns of a rebalance at its next heartbeat: the shipped second, not librdkafka's 3 s, and never
+    /// so slow that the coordinator would drop the member between two of them.
+    @Test func heartbeatIsSentEverySecondAndKeptWellInsideTheSession() throws {
+        let (shipped, _) = try GatewayConfiguration.load(path: ShippedConfiguration.path, environment: [:])
+        #expect(
+            shipped.kafka.consumerClientProperties(bootstrapServers: ["127.0.0.1:9092"])["heartbeat.interval.ms"]
+                == "1000"
+        )
+        let (chaos, _) = try GatewayConfiguration.load(
+            path: ShippedConfiguration.path,
+            environment: ["DANCU_KAFKA_SESSION_TIMEOUT": "6s", "DANCU_KAFKA_HEARTBEAT_INTERVAL": "2s"]
+        )
+        #expect(chaos.kafka.heartbeatInterval == .seconds(2))
+        let error = #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration.load(
+                path: ShippedConfiguration.path,
+                environment: ["DANCU_KAFKA_SESSION_TIMEOUT": "6s", "DANCU_KAFKA_HEARTBEAT_INTERVAL": "3s"]
+            )
+        }
+        #expect(error?.issues.map(\.key) == ["kafka.heartbeatInterval (from DANCU_KAFKA_HEARTBEAT_INTERVAL)"])
+    }
 }

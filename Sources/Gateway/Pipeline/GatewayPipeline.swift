@@ -81,8 +81,8 @@ public final class GatewayPipeline: Service {
         )
     }
 
-    /// Runs until graceful shutdown: then stops fetching, lets in-flight work finish within `shutdownTimeout`,
-    /// commits what finished and leaves the group. Work still unfinished is redelivered to the next owner.
+    /// Runs until graceful shutdown: then stops fetching, lets in-flight work finish within `shutdownTimeout`
+    /// (committing as it finishes), commits what finished and leaves the group. Work still unfinished is redelivered to the next owner.
     /// - Throws: the consumer's fatal error, after the same orderly stop, so that the process exits with it
     ///   (69, Kafka unreachable) and the orchestrator restarts it, rather than ending as if asked to.
     public func run() async throws {
@@ -92,13 +92,13 @@ public final class GatewayPipeline: Service {
         scheduler.setShare(Self.minimumShare)
         try consumer.subscribe(topics: [configuration.requestTopicPattern])
         logger.info("Consuming requests", metadata: ["pattern": "\(configuration.requestTopicPattern)"])
-        let fatalError = await withTaskCancellationHandler {
+        let (fatalError, committed) = await withTaskCancellationHandler {
             let fatalError = await withGracefulShutdownHandler {
                 await consumeUntilStopped()
             } onGracefulShutdown: {
                 self.stopRequested.store(true, ordering: .releasing)
             }
-            let finished = await waitForIdle(ledger.ownedPartitions, timeout: configuration.shutdownTimeout.duration)
+            let finished = await drain(timeout: configuration.shutdownTimeout.duration)
             if !finished {
                 logger.warning(
                     "Shutdown timeout reached; unfinished requests will be redelivered",
@@ -107,13 +107,13 @@ public final class GatewayPipeline: Service {
                 messageTasks.cancelAll()
             }
             await messageTasks.waitForAll()
-            await commitFinished()
-            return fatalError
+            let committed = await commitFinished()
+            return (fatalError, committed)
         } onCancel: {
             messageTasks.cancelAll()
         }
         await consumer.close()
-        logger.info("Consumer closed")
+        logger.info("Consumer closed", metadata: ["committed": "\(committed)"])
         if let fatalError { throw fatalError }
     }
 
@@ -227,11 +227,15 @@ public final class GatewayPipeline: Service {
         // The share drops before the wait: the next owner may start calling before this wait ends.
         await updateQuotaShare(leaving: Set(partitions))
         let finished = await waitForIdle(partitions, timeout: configuration.revocationTimeout.duration)
-        await commitFinished(of: partitions)
+        let committed = await commitFinished(of: partitions)
         apply(ledger.revoked(partitions))
+        // `committed: false` names the work the next owner will answer again (the chaos suite counts it).
         logger.info(
             "Partitions revoked",
-            metadata: ["partitions": "\(partitions.map(\.description))", "allFinished": "\(finished)"]
+            metadata: [
+                "partitions": "\(partitions.map(\.description))", "allFinished": "\(finished)",
+                "committed": "\(committed)",
+            ]
         )
     }
 
@@ -252,15 +256,19 @@ public final class GatewayPipeline: Service {
         }
     }
 
-    private func commitFinished(of partitions: [TopicPartition]? = nil) async {
+    /// Whether everything finished is now committed (true when there was nothing new to commit).
+    @discardableResult
+    private func commitFinished(of partitions: [TopicPartition]? = nil) async -> Bool {
         let commits = ledger.commits(of: partitions)
-        guard !commits.isEmpty else { return }
+        guard !commits.isEmpty else { return true }
         do {
             try await consumer.commit(positions: commits.mapValues(\.position))
             ledger.committed(commits)
             for (partition, commit) in commits { metrics.committed(partition, offset: commit.position.offset) }
+            return true
         } catch {
             logger.warning("Offset commit failed; will retry", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -301,6 +309,24 @@ public final class GatewayPipeline: Service {
             quotaShare: snapshot.quotaRate,
             inFlight: snapshot.inFlight
         )
+    }
+
+    /// Waits up to `timeout` for the owned partitions' work to finish, committing every commit interval what has
+    /// finished: requests queued behind the quota can take the whole timeout, and leaving all of it to one last
+    /// commit would have the next owner answer it again should that commit be refused (a rebalance under way)
+    /// or never made (the orchestrator's SIGKILL after its grace period). Whether all of it finished.
+    private func drain(timeout: Duration) async -> Bool {
+        let deadline = clock.now.advanced(by: timeout)
+        var remaining = timeout
+        repeat {
+            if await waitForIdle(ledger.ownedPartitions, timeout: min(remaining, configuration.commitInterval.duration))
+            {
+                return true
+            }
+            await commitFinished()
+            remaining = clock.now.duration(to: deadline)
+        } while remaining > .zero
+        return false
     }
 
     /// Whether the partitions' work finished before `timeout`.
