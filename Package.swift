@@ -56,10 +56,16 @@ let package = Package(
         .target(
             name: "Kafka",
             dependencies: [
+                "LogKeys",
                 "CRdKafka",
                 "DurationUnits",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Every log metadata key, one table for every module that logs (Kafka included), so their spellings agree.
+        .target(
+            name: "LogKeys",
             swiftSettings: strictSettings
         ),
         // A Duration in seconds, milliseconds or nanoseconds, written once for every module.
@@ -89,6 +95,7 @@ let package = Package(
         .target(
             name: "PopulationDB",
             dependencies: [
+                "LogKeys",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "DanCuContract",
                 "DanCuConfig",
@@ -106,6 +113,7 @@ let package = Package(
         .target(
             name: "PopulationSimulator",
             dependencies: [
+                "LogKeys",
                 "DanCuContract", .product(name: "NIOCore", package: "swift-nio"),
                 "DurationUnits",
                 "PopulationDB",
@@ -124,6 +132,7 @@ let package = Package(
         .target(
             name: "Scheduling",
             dependencies: [
+                "LogKeys",
                 "DurationUnits",
                 "DanCuConfig",
                 "DanCuContract",
@@ -137,6 +146,7 @@ let package = Package(
         .target(
             name: "Operations",
             dependencies: [
+                "LogKeys",
                 "Scheduling",
                 "DurationUnits",
                 "DanCuConfig",
@@ -157,6 +167,7 @@ let package = Package(
         .target(
             name: "TrafficModel",
             dependencies: [
+                "LogKeys",
                 "DanCuConfig",
                 "DanCuContract",
                 "SyntheticPopulation",
@@ -170,6 +181,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
+                "LogKeys",
                 "DurationUnits",
                 "Kafka",
                 "DanCuConfig",
@@ -192,6 +204,7 @@ let package = Package(
         .target(
             name: "DevelopmentEnvironment",
             dependencies: [
+                "LogKeys",
                 "DurationUnits",
                 "Gateway",
                 "Kafka",
@@ -208,6 +221,7 @@ let package = Package(
         .target(
             name: "BatchCampaign",
             dependencies: [
+                "LogKeys",
                 "DurationUnits",
                 "CXlsxWriter",
                 "DanCuConfig",
@@ -275,6 +289,7 @@ let package = Package(
         .executableTarget(
             name: "dancu-load",
             dependencies: [
+                "CommandSupport",
                 "TrafficModel",
                 "DanCuConfig",
                 "DanCuContract",
@@ -311,6 +326,7 @@ let package = Package(
         .testTarget(
             name: "OperationsTests",
             dependencies: [
+                "LogKeys",
                 "Scheduling",
                 "Operations",
                 "DanCuConfig",
@@ -333,6 +349,11 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: [.product(name: "Logging", package: "swift-log"), "Kafka"],
+            swiftSettings: strictSettings
+        ),
+        // Reads Sources/: the table's spellings are unique and no metadata key is spelt where it is used.
+        .testTarget(
+            name: "LogKeysTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import DurationUnits
 import Foundation
 import Gateway
 import Kafka
+import LogKeys
 import Logging
 import Operations
 import PopulationSimulator
@@ -34,7 +35,7 @@ public struct DevelopmentEnvironment: Sendable {
         )
         logger.warning(
             "Development mode: started the embedded Kafka cluster (librdkafka's mock; each partition keeps at most 5 MiB or 100,000 message sets)",
-            metadata: ["bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(embedded.brokers)"]
+            metadata: [LogKey.bootstrap: "\(cluster.bootstrapServers)", LogKey.brokers: "\(embedded.brokers)"]
         )
 
         var populationDb = configuration.populationDb
@@ -61,7 +62,8 @@ public struct DevelopmentEnvironment: Sendable {
         logger.warning(
             "Development mode: started the population-database simulator; outcomes carry synthetic citizens and the header dancu-environment: development",
             metadata: [
-                "url": "\(populationDb.url ?? "")", "citizens": "\(embedded.citizens)", "seed": "\(embedded.seed)",
+                LogKey.url: "\(populationDb.url ?? "")", LogKey.citizens: "\(embedded.citizens)",
+                LogKey.seed: "\(embedded.seed)",
             ]
         )
 

@@ -1,5 +1,6 @@
 import CRdKafka
 import Dispatch
+import LogKeys
 import Logging
 import Synchronization
 
@@ -151,14 +152,14 @@ public final class KafkaConsumer: Sendable {
                 if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET {
                     client.logger.warning(
                         "Kafka offset commit failed",
-                        metadata: ["kafka.error": "\(KafkaError.broker(error))"]
+                        metadata: [LogKey.Kafka.error: "\(KafkaError.broker(error))"]
                     )
                 }
             default:
                 if !client.handleCommonEvent(event) {
                     client.logger.debug(
                         "Unexpected Kafka consumer event",
-                        metadata: ["kafka.event": "\(String(cString: rd_kafka_event_name(event)))"]
+                        metadata: [LogKey.Kafka.event: "\(String(cString: rd_kafka_event_name(event)))"]
                     )
                 }
             }
@@ -177,13 +178,16 @@ public final class KafkaConsumer: Sendable {
             if let error = rd_kafka_incremental_assign(client.handle, list) {
                 client.logger.error(
                     "Kafka incremental assign failed",
-                    metadata: ["kafka.error": "\(KafkaError.consuming(error))"]
+                    metadata: [LogKey.Kafka.error: "\(KafkaError.consuming(error))"]
                 )
             }
         } else {
             let error = rd_kafka_assign(client.handle, list)
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                client.logger.error("Kafka assign failed", metadata: ["kafka.error": "\(KafkaError.broker(error))"])
+                client.logger.error(
+                    "Kafka assign failed",
+                    metadata: [LogKey.Kafka.error: "\(KafkaError.broker(error))"]
+                )
             }
         }
     }
@@ -195,13 +199,16 @@ public final class KafkaConsumer: Sendable {
             if let error = rd_kafka_incremental_unassign(client.handle, list) {
                 client.logger.error(
                     "Kafka incremental unassign failed",
-                    metadata: ["kafka.error": "\(KafkaError.consuming(error))"]
+                    metadata: [LogKey.Kafka.error: "\(KafkaError.consuming(error))"]
                 )
             }
         } else {
             let error = rd_kafka_assign(client.handle, nil)
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                client.logger.error("Kafka unassign failed", metadata: ["kafka.error": "\(KafkaError.broker(error))"])
+                client.logger.error(
+                    "Kafka unassign failed",
+                    metadata: [LogKey.Kafka.error: "\(KafkaError.broker(error))"]
+                )
             }
         }
     }
@@ -359,7 +366,7 @@ public final class KafkaConsumer: Sendable {
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             client.logger.warning(
                 pause ? "Kafka pause failed" : "Kafka resume failed",
-                metadata: ["kafka.error": "\(KafkaError.broker(error))"]
+                metadata: [LogKey.Kafka.error: "\(KafkaError.broker(error))"]
             )
         }
     }
@@ -388,7 +395,7 @@ public final class KafkaConsumer: Sendable {
         if let error = rd_kafka_consumer_close_queue(client.handle, client.eventQueue) {
             client.logger.warning(
                 "Kafka consumer close failed",
-                metadata: ["kafka.error": "\(KafkaError.consuming(error))"]
+                metadata: [LogKey.Kafka.error: "\(KafkaError.consuming(error))"]
             )
             return
         }

@@ -2,6 +2,7 @@ import CRdKafka
 import Dispatch
 import DurationUnits
 import Foundation
+import LogKeys
 import Logging
 import Synchronization
 
@@ -48,7 +49,7 @@ public final class KafkaProducer: Sendable {
             } else if !client.handleCommonEvent(event) {
                 client.logger.debug(
                     "Unexpected Kafka producer event",
-                    metadata: ["kafka.event": "\(String(cString: rd_kafka_event_name(event)))"]
+                    metadata: [LogKey.Kafka.event: "\(String(cString: rd_kafka_event_name(event)))"]
                 )
             }
         }
@@ -197,7 +198,7 @@ public final class KafkaProducer: Sendable {
         } catch {
             client.logger.warning(
                 "Kafka producer closing with records undelivered",
-                metadata: ["kafka.error": "\(error)", "kafka.queued": "\(queuedRecords)"]
+                metadata: [LogKey.Kafka.error: "\(error)", LogKey.Kafka.queued: "\(queuedRecords)"]
             )
             rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             // The purged records come back as failed delivery reports, which the poll thread hands to their senders.

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import LogKeys
 public import Logging
 import NIOCore
 import PopulationDB
@@ -156,7 +157,7 @@ public final class PopulationSimulator: Sendable {
     public func setFaults(_ faults: SimulatorFaults) throws(SimulatorError) {
         if let problem = faults.problem { throw SimulatorError.invalidFaults(problem) }
         state.withLock { $0.faults = faults }
-        logger.info("simulator faults changed", metadata: ["faults": "\(faults)"])
+        logger.info("simulator faults changed", metadata: [LogKey.faults: "\(faults)"])
     }
 
     public func stats() -> SimulatorStats {
@@ -257,10 +258,10 @@ public final class PopulationSimulator: Sendable {
         logger.debug(
             "population query answered",
             metadata: [
-                "requestId": "\(query.requestId)",
-                "operation": "\(operation)",
-                "idNumber": "\(maskedIdNumber(query.idNumber))",
-                "matched": "\(citizen != nil)",
+                LogKey.requestId: "\(query.requestId)",
+                LogKey.PopulationDB.operation: "\(operation)",
+                LogKey.idNumber: "\(maskedIdNumber(query.idNumber))",
+                LogKey.matched: "\(citizen != nil)",
             ]
         )
         let xml =

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import DanCuConfig
 import DanCuContract
 import Foundation
@@ -16,6 +17,17 @@ struct DancuLoad: AsyncParsableCommand {
         version: BuildVersion.current,
         subcommands: [Generate.self, Replay.self, Record.self]
     )
+
+    /// The tool's own failures, for every command's exit statuses (README, "Exit status"), so that 1 always
+    /// means "the gateway answered wrongly": a run that could not be carried out knows its kind, and a replay or
+    /// report file that cannot be read or written is an I/O failure.
+    static func exitStatus(of error: any Error) -> ExitStatus? {
+        switch error {
+        case let error as LoadRunError: error.exitStatus
+        case is ReplayFileError, is CocoaError: .ioError
+        default: nil
+        }
+    }
 }
 
 /// Options every subcommand shares.
@@ -163,22 +175,22 @@ struct Generate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let rules = try common.rules()
-        let profile = try profile()
-        let problems = profile.problems(against: rules)
-        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
-        let writer = try record.map { try ReplayWriter(path: $0) }
-        let runner = LoadRunner(
-            bootstrapServers: common.bootstrap,
-            rules: rules,
-            logger: try common.logger(),
-            progress: output.progressReporter()
-        )
-        let report = try await carriedOut { () async throws(LoadRunError) in
-            try await runner.generate(profile, recordTo: writer)
+        try await exitingByKind(classify: DancuLoad.exitStatus(of:)) {
+            let rules = try common.rules()
+            let profile = try profile()
+            let problems = profile.problems(against: rules)
+            guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+            let writer = try record.map { try ReplayWriter(path: $0) }
+            let runner = LoadRunner(
+                bootstrapServers: common.bootstrap,
+                rules: rules,
+                logger: try common.logger(),
+                progress: output.progressReporter()
+            )
+            let report = try await runner.generate(profile, recordTo: writer)
+            try writer?.close()
+            try output.finish(report)
         }
-        try writer?.close()
-        try output.finish(report)
     }
 }
 
@@ -196,18 +208,18 @@ struct Replay: AsyncParsableCommand {
     var speed = 1.0
 
     func run() async throws {
-        let rules = try common.rules()
-        let entries = try ReplayFile.read(path: file)
-        let runner = LoadRunner(
-            bootstrapServers: common.bootstrap,
-            rules: rules,
-            logger: try common.logger(),
-            progress: output.progressReporter()
-        )
-        let report = try await carriedOut { () async throws(LoadRunError) in
-            try await runner.replay(entries, speed: speed, drainTimeout: output.drainDuration)
+        try await exitingByKind(classify: DancuLoad.exitStatus(of:)) {
+            let rules = try common.rules()
+            let entries = try ReplayFile.read(path: file)
+            let runner = LoadRunner(
+                bootstrapServers: common.bootstrap,
+                rules: rules,
+                logger: try common.logger(),
+                progress: output.progressReporter()
+            )
+            let report = try await runner.replay(entries, speed: speed, drainTimeout: output.drainDuration)
+            try output.finish(report)
         }
-        try output.finish(report)
     }
 }
 
@@ -228,40 +240,29 @@ struct Record: AsyncParsableCommand {
     var fromBeginning = false
 
     func run() async throws {
-        let recordingTime = try duration.map { text in
-            guard let seconds = DurationText.seconds(text) else {
-                throw ValidationError("--duration: '\(text)' is not a duration such as 30s, 2m or 500ms")
+        try await exitingByKind(classify: DancuLoad.exitStatus(of:)) {
+            let recordingTime = try duration.map { text in
+                guard let seconds = DurationText.seconds(text) else {
+                    throw ValidationError("--duration: '\(text)' is not a duration such as 30s, 2m or 500ms")
+                }
+                return Duration.milliseconds(Int64(seconds * 1000))
             }
-            return Duration.milliseconds(Int64(seconds * 1000))
-        }
-        let recorder = TrafficRecorder(
-            bootstrapServers: common.bootstrap,
-            rules: try common.rules(),
-            logger: try common.logger()
-        )
-        let writer = try ReplayWriter(path: out)
-        let written = try await carriedOut { () async throws(LoadRunError) in
-            try await recorder.record(
+            let recorder = TrafficRecorder(
+                bootstrapServers: common.bootstrap,
+                rules: try common.rules(),
+                logger: try common.logger()
+            )
+            let writer = try ReplayWriter(path: out)
+            let written = try await recorder.record(
                 topics: topics.hasPrefix("^") ? [topics] : topics.split(separator: ",").map(String.init),
                 duration: recordingTime,
                 limit: limit,
                 fromBeginning: fromBeginning,
                 to: writer
             )
+            try writer.close()
+            print("recorded \(written) messages to \(out)")
         }
-        try writer.close()
-        print("recorded \(written) messages to \(out)")
-    }
-}
-
-/// A run that could not be carried out exits with its kind's status (README, "Exit status"), so that 1
-/// always means "the gateway answered wrongly".
-func carriedOut<T>(_ body: () async throws(LoadRunError) -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch {
-        FileHandle.standardError.write(Data("dancu-load: \(error)\n".utf8))
-        throw ExitCode(error.exitStatus.rawValue)
     }
 }
 

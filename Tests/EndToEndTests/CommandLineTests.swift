@@ -208,6 +208,18 @@ import FoundationNetworking
         #expect(notJSON.status == ExitStatus.checkFailed.rawValue)
     }
 
+    /// `dancu-load` exits as every command does: a replay file it cannot read is an I/O failure, never the 1 of
+    /// a run whose outcomes were wrong.
+    @Test func loadToolExitsWithTheKindOfItsFailure() async throws {
+        let missing = FileManager.default.temporaryDirectory.appending(path: "no-such-replay-\(UUID().uuidString)")
+        let result = try await Self.runToEnd(
+            GatewayTestBed.executable("dancu-load"),
+            ["replay", "--bootstrap", "127.0.0.1:1", "--file", missing.path]
+        )
+        #expect(result.status == ExitStatus.ioError.rawValue, "\(result.errors)")
+        #expect(result.errors.contains(missing.path))
+    }
+
     /// The README's newcomer path: `run` on the development default, then `dancu-load generate` with nothing but
     /// the bootstrap, count and rate. The load tool must generate citizens of the simulator's population, the
     /// full quota must show on an idle instance soon after it holds its partitions, and every outcome is

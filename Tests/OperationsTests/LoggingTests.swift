@@ -1,4 +1,5 @@
 import Foundation
+import LogKeys
 import Logging
 import Testing
 
@@ -18,7 +19,7 @@ struct LoggingTests {
                 now: { Self.fixedTime }
             )
         }
-        logger[metadataKey: LogMetadataKey.portal] = "an-giang"
+        logger[metadataKey: LogKey.portal] = "an-giang"
         return logger
     }
 
@@ -31,7 +32,7 @@ struct LoggingTests {
     func jsonShape() throws {
         let capture = LogCapture()
         let logger = logger(capture, format: .json)
-        logger.info("outcome published", metadata: [LogMetadataKey.requestId: "r-42", "attempts": "\(2)"])
+        logger.info("outcome published", metadata: [LogKey.requestId: "r-42", "attempts": "\(2)"])
 
         let lines = capture.lines
         #expect(lines.count == 1)
@@ -64,7 +65,7 @@ struct LoggingTests {
     @Test("a human line has time, level, label, message and sorted key=value metadata")
     func humanLine() throws {
         let capture = LogCapture()
-        logger(capture, format: .human).error("publish failed", metadata: [LogMetadataKey.requestId: "r-7"])
+        logger(capture, format: .human).error("publish failed", metadata: [LogKey.requestId: "r-7"])
         #expect(
             capture.lines == [
                 "2026-11-18T11:06:40.250Z error dancu.test: publish failed portal=an-giang requestId=r-7\n"

@@ -1,3 +1,4 @@
+import DanCuConfig
 import DanCuContract
 import Foundation
 import Kafka
@@ -166,6 +167,7 @@ struct Responder {
         }
         let error = try #require(failure as? LoadRunError)
         #expect(error.isRetriable)
+        #expect(error.exitStatus == .unavailable)
         for portal in rules.portals { #expect(error.description.contains(rules.outcomeTopic(for: portal))) }
         let requests = try KafkaConsumer(
             properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": uniqueName("check")],

@@ -1,6 +1,7 @@
 import DanCuContract
 import Foundation
 import Kafka
+import LogKeys
 import Logging
 import Synchronization
 
@@ -183,7 +184,10 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                     if case .failure(let error) = result { return error }
                     return nil
                 }.first
-                logger.error("Requests not delivered", metadata: ["batch.failed": "\(group.count - delivered.count)"])
+                logger.error(
+                    "Requests not delivered",
+                    metadata: [LogKey.Batch.failed: "\(group.count - delivered.count)"]
+                )
                 throw CampaignError(
                     "Kafka did not accept \(group.count - delivered.count) requests: \(error.map { "\($0)" } ?? "")"
                 )
@@ -224,7 +228,7 @@ public struct CampaignSender<C: Clock<Duration>>: Sendable {
                         outcomes.append(outcome)
                     }
                 case .error(let error):
-                    logger.warning("Outcome consumer error", metadata: ["batch.error": "\(error)"])
+                    logger.warning("Outcome consumer error", metadata: [LogKey.Batch.error: "\(error)"])
                 case .assigned, .revoked:
                     break
                 }

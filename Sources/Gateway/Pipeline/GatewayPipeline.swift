@@ -1,5 +1,6 @@
 import DanCuContract
 import Kafka
+import LogKeys
 import Logging
 import Operations
 import Scheduling
@@ -76,7 +77,8 @@ public final class GatewayPipeline: Service {
         logger.debug(
             "Partitions paused or resumed",
             metadata: [
-                "paused": "\(actions.pause.map(\.description))", "resumed": "\(actions.resume.map(\.description))",
+                LogKey.paused: "\(actions.pause.map(\.description))",
+                LogKey.resumed: "\(actions.resume.map(\.description))",
             ]
         )
     }
@@ -91,7 +93,7 @@ public final class GatewayPipeline: Service {
         // for those partitions until a moment ago.
         scheduler.setShare(Self.minimumShare)
         try consumer.subscribe(topics: [configuration.requestTopicPattern])
-        logger.info("Consuming requests", metadata: ["pattern": "\(configuration.requestTopicPattern)"])
+        logger.info("Consuming requests", metadata: [LogKey.pattern: "\(configuration.requestTopicPattern)"])
         let (fatalError, committed) = await withTaskCancellationHandler {
             let fatalError = await withGracefulShutdownHandler {
                 await consumeUntilStopped()
@@ -102,7 +104,7 @@ public final class GatewayPipeline: Service {
             if !finished {
                 logger.warning(
                     "Shutdown timeout reached; unfinished requests will be redelivered",
-                    metadata: ["inFlight": "\(ledger.totalInFlight)"]
+                    metadata: [LogKey.inFlight: "\(ledger.totalInFlight)"]
                 )
                 messageTasks.cancelAll()
             }
@@ -113,7 +115,7 @@ public final class GatewayPipeline: Service {
             messageTasks.cancelAll()
         }
         await consumer.close()
-        logger.info("Consumer closed", metadata: ["committed": "\(committed)"])
+        logger.info("Consumer closed", metadata: [LogKey.committed: "\(committed)"])
         if let fatalError { throw fatalError }
     }
 
@@ -130,7 +132,7 @@ public final class GatewayPipeline: Service {
                 events = try await consumer.poll(maxMessages: Self.pollBatch, timeout: .milliseconds(50))
             } catch {
                 // Only fatal consumer errors are thrown; stopping lets the orchestrator restart a clean process.
-                logger.critical("Kafka consumer failed; stopping", metadata: ["error": "\(error)"])
+                logger.critical("Kafka consumer failed; stopping", metadata: [LogKey.error: "\(error)"])
                 return error
             }
             for event in events {
@@ -143,11 +145,14 @@ public final class GatewayPipeline: Service {
                     scheduler.readmit(sources: Set(partitions.map(RequestProcessor.source(of:))))
                     await updateQuotaShare()
                     metrics.group(joined: true)
-                    logger.info("Partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+                    logger.info(
+                        "Partitions assigned",
+                        metadata: [LogKey.partitions: "\(partitions.map(\.description))"]
+                    )
                 case .revoked(let partitions):
                     await revoke(partitions)
                 case .error(let error):
-                    logger.warning("Kafka consumer error", metadata: ["error": "\(error)"])
+                    logger.warning("Kafka consumer error", metadata: [LogKey.error: "\(error)"])
                 }
             }
             if clock.now >= nextCommit {
@@ -210,8 +215,8 @@ public final class GatewayPipeline: Service {
             logger.critical(
                 "A request could be neither answered nor dead-lettered; its partition's commits wait for a restart",
                 metadata: [
-                    "topic": "\(ticket.partition.topic)", "partition": "\(ticket.partition.partition)",
-                    "offset": "\(ticket.offset)",
+                    LogKey.topic: "\(ticket.partition.topic)", LogKey.partition: "\(ticket.partition.partition)",
+                    LogKey.offset: "\(ticket.offset)",
                 ]
             )
         }
@@ -233,8 +238,8 @@ public final class GatewayPipeline: Service {
         logger.info(
             "Partitions revoked",
             metadata: [
-                "partitions": "\(partitions.map(\.description))", "allFinished": "\(finished)",
-                "committed": "\(committed)",
+                LogKey.partitions: "\(partitions.map(\.description))", LogKey.allFinished: "\(finished)",
+                LogKey.committed: "\(committed)",
             ]
         )
     }
@@ -247,11 +252,14 @@ public final class GatewayPipeline: Service {
             let positions = try await consumer.committedPositions(partitions)
             let skipped = positions.reduce(Int64(0)) { $0 + ledger.restore($1.key, from: $1.value) }
             guard skipped > 0 else { return }
-            logger.info("Requests answered before the assignment will be skipped", metadata: ["skipped": "\(skipped)"])
+            logger.info(
+                "Requests answered before the assignment will be skipped",
+                metadata: [LogKey.skipped: "\(skipped)"]
+            )
         } catch {
             logger.warning(
                 "Committed positions unreadable; requests answered before the assignment may be answered again",
-                metadata: ["error": "\(error)"]
+                metadata: [LogKey.error: "\(error)"]
             )
         }
     }
@@ -267,7 +275,7 @@ public final class GatewayPipeline: Service {
             for (partition, commit) in commits { metrics.committed(partition, offset: commit.position.offset) }
             return true
         } catch {
-            logger.warning("Offset commit failed; will retry", metadata: ["error": "\(error)"])
+            logger.warning("Offset commit failed; will retry", metadata: [LogKey.error: "\(error)"])
             return false
         }
     }
@@ -285,10 +293,12 @@ public final class GatewayPipeline: Service {
             scheduler.setShare(min(share, 1))
             logger.info(
                 "Quota share",
-                metadata: ["ownedPartitions": "\(owned)", "requestPartitions": "\(total)", "share": "\(share)"]
+                metadata: [
+                    LogKey.ownedPartitions: "\(owned)", LogKey.requestPartitions: "\(total)", LogKey.share: "\(share)",
+                ]
             )
         } catch {
-            logger.warning("Quota share unchanged: partition counts unavailable", metadata: ["error": "\(error)"])
+            logger.warning("Quota share unchanged: partition counts unavailable", metadata: [LogKey.error: "\(error)"])
         }
     }
 

@@ -1,6 +1,7 @@
 import DanCuContract
 import Foundation
 import Kafka
+import LogKeys
 import Logging
 import Operations
 import Scheduling
@@ -252,8 +253,8 @@ struct RequestProcessor: Sendable {
                 portal: key.portal,
                 "Outcome ready",
                 metadata: [
-                    "status": "\(outcome.status.rawValue)", "source": "\(outcome.source.rawValue)",
-                    "attempts": "\(outcome.attempts)",
+                    LogKey.status: "\(outcome.status.rawValue)", LogKey.source: "\(outcome.source.rawValue)",
+                    LogKey.attempts: "\(outcome.attempts)",
                 ]
             )
             return Publication(
@@ -409,8 +410,8 @@ struct RequestProcessor: Sendable {
         logger.warning(
             "Request dead-lettered",
             metadata: [
-                "reason": "\(reason)", "topic": "\(message.topic)", "partition": "\(message.partition)",
-                "offset": "\(message.offset)",
+                LogKey.reason: "\(reason)", LogKey.topic: "\(message.topic)", LogKey.partition: "\(message.partition)",
+                LogKey.offset: "\(message.offset)",
             ]
         )
         return true
@@ -440,12 +441,15 @@ struct RequestProcessor: Sendable {
             if failed.allSatisfy({ $0.1.isRetriable }) {
                 logger().warning(
                     "Publishing failed; retrying",
-                    metadata: ["error": "\(firstError)", "attempt": "\(attempt)"]
+                    metadata: [LogKey.error: "\(firstError)", LogKey.attempt: "\(attempt)"]
                 )
             } else {
                 logger().error(
                     "Kafka refused a record",
-                    metadata: ["topic": "\(failed[0].0.topic)", "error": "\(firstError)", "attempt": "\(attempt)"]
+                    metadata: [
+                        LogKey.topic: "\(failed[0].0.topic)", LogKey.error: "\(firstError)",
+                        LogKey.attempt: "\(attempt)",
+                    ]
                 )
                 guard evenWhenRefusedForGood else { return false }
             }

@@ -1,6 +1,7 @@
 import DanCuContract
 import Foundation
 import Kafka
+import LogKeys
 import Logging
 import Operations
 import PopulationDB
@@ -247,7 +248,7 @@ struct UpstreamAccess: Sendable {
                 }
                 logger.forRequest(id: request.requestId, portal: request.portal).debug(
                     "Population database call failed",
-                    metadata: ["error": "\(error)", "attempt": "\(attempts)"]
+                    metadata: [LogKey.error: "\(error)", LogKey.attempt: "\(attempts)"]
                 )
                 guard error.isRetriable,
                     let delay = retry.delay(

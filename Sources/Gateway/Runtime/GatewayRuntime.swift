@@ -2,6 +2,7 @@ import DanCuConfig
 import DanCuContract
 import Foundation
 import Kafka
+import LogKeys
 import Logging
 import Operations
 import PopulationDB
@@ -203,7 +204,7 @@ public struct GatewayRuntime: Sendable {
         ) { port in
             logger.notice(
                 "Admin server: dashboard, /metrics, /status, /healthz, /readyz",
-                metadata: ["url": "http://\(configuration.admin.host):\(port)/"]
+                metadata: [LogKey.url: "http://\(configuration.admin.host):\(port)/"]
             )
         }
         return Parts(

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import LogKeys
 import Logging
 
 /// Owns one librdkafka handle (`rd_kafka_t`) and its queues; destroys them after `deinit`.
@@ -107,7 +108,7 @@ final class RDKafkaClient: Sendable {
             logger.log(
                 level: Self.logLevel(syslog: level),
                 "\(String(cString: text))",
-                metadata: ["kafka.facility": "\(facility.map { String(cString: $0) } ?? "")"],
+                metadata: [LogKey.Kafka.facility: "\(facility.map { String(cString: $0) } ?? "")"],
                 source: "librdkafka"
             )
             return true
@@ -120,9 +121,9 @@ final class RDKafkaClient: Sendable {
                 level: isFatal ? .critical : .warning,
                 "Kafka client error",
                 metadata: [
-                    "kafka.error": "\(String(cString: rd_kafka_err2name(error)))",
-                    "kafka.message": "\(message)",
-                    "kafka.fatal": "\(isFatal)",
+                    LogKey.Kafka.error: "\(String(cString: rd_kafka_err2name(error)))",
+                    LogKey.Kafka.message: "\(message)",
+                    LogKey.Kafka.fatal: "\(isFatal)",
                 ]
             )
             return true
@@ -133,7 +134,7 @@ final class RDKafkaClient: Sendable {
             do {
                 onStatistics(try KafkaStatistics(json: Data(bytes)))
             } catch {
-                logger.debug("Unreadable librdkafka statistics", metadata: ["error": "\(error)"])
+                logger.debug("Unreadable librdkafka statistics", metadata: [LogKey.Kafka.error: "\(error)"])
             }
             return true
         default:

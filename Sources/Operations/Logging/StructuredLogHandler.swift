@@ -1,12 +1,6 @@
 import Foundation
+import LogKeys
 import Logging
-
-/// The metadata keys every part of the gateway uses, so that a log search for one request finds all its lines.
-public enum LogMetadataKey {
-    public static let requestId = "requestId"
-    public static let portal = "portal"
-    public static let error = "error"
-}
 
 extension Logger {
     /// This logger with the request's id and portal attached, for every line about that request.
@@ -33,7 +27,7 @@ extension Logger {
     }
 
     private static func requestMetadata(id requestId: String, portal: String) -> Logger.Metadata {
-        [LogMetadataKey.requestId: .string(requestId), LogMetadataKey.portal: .string(portal)]
+        [LogKey.requestId: .string(requestId), LogKey.portal: .string(portal)]
     }
 }
 
@@ -98,7 +92,7 @@ public struct StructuredLogHandler: LogHandler {
             merged.merge(eventMetadata) { _, new in new }
         }
         if let error = event.error {
-            merged[LogMetadataKey.error] = .string("\(error)")
+            merged[LogKey.error] = .string("\(error)")
         }
         let line = LogLine(
             time: now(),

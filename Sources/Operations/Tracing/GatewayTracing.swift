@@ -1,4 +1,5 @@
 import Kafka
+import LogKeys
 import Logging
 import OTel
 import ServiceLifecycle
@@ -30,7 +31,10 @@ public enum GatewayTracing {
         }
         let (tracer, service) = try OTel.makeTracingBackend(configuration: otel)
         InstrumentationSystem.bootstrap(tracer)
-        logger.notice("Tracing: exporting spans over OTLP/HTTP", metadata: ["endpoint": "\(configuration.endpoint)"])
+        logger.notice(
+            "Tracing: exporting spans over OTLP/HTTP",
+            metadata: [LogKey.endpoint: "\(configuration.endpoint)"]
+        )
         return service
     }
 }

@@ -3,6 +3,7 @@ import DanCuConfig
 public import DanCuContract
 import DurationUnits
 import Foundation
+import LogKeys
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -68,7 +69,7 @@ public final class PopulationDBClient: Sendable {
         requestTimeout = TimeAmount(configuration.requestTimeout.duration)
         maxRetryAfter = configuration.maxRetryAfter.duration
         var logger = logger
-        logger[metadataKey: LogKey.endpoint] = "\(url)"
+        logger[metadataKey: LogKey.PopulationDB.endpoint] = "\(url)"
         self.logger = logger
         self.epochMilliseconds = epochMilliseconds
     }
@@ -110,7 +111,7 @@ public final class PopulationDBClient: Sendable {
         }
         var logger = logger
         logger[metadataKey: LogKey.requestId] = "\(query.requestId)"
-        logger[metadataKey: LogKey.operation] = "\(operation.rawValue)"
+        logger[metadataKey: LogKey.PopulationDB.operation] = "\(operation.rawValue)"
         logger[metadataKey: LogKey.idNumber] = "\(maskedIdNumber(query.idNumber))"
 
         let envelope = PopulationSOAP.encode(
@@ -156,7 +157,7 @@ public final class PopulationDBClient: Sendable {
             logger.debug(
                 "population database answered",
                 metadata: [
-                    LogKey.status: "\(response.status.code)",
+                    LogKey.httpStatus: "\(response.status.code)",
                     LogKey.elapsed: "\(ContinuousClock.now - started)",
                 ]
             )
@@ -335,18 +336,6 @@ public final class PopulationDBClient: Sendable {
         }
         return tls
     }
-}
-
-/// Log metadata keys of this module, in one place so dashboards can rely on them.
-enum LogKey {
-    static let endpoint = "populationDb.endpoint"
-    static let requestId = "requestId"
-    static let operation = "populationDb.operation"
-    /// Always masked (`0012******87`).
-    static let idNumber = "idNumber"
-    static let status = "http.status"
-    static let elapsed = "elapsed"
-    static let error = "error"
 }
 
 /// Writes trace context into an HTTP request's headers, replacing what was there (a forwarded traceparent).

@@ -1,4 +1,5 @@
 import DanCuContract
+import LogKeys
 import Logging
 import Synchronization
 
@@ -133,7 +134,7 @@ public final class UpstreamScheduler: Sendable {
     /// partitions receives no requests, so its previous share does no harm).
     public func setShare(_ fraction: Double) {
         guard fraction > 0, fraction <= 1 else {
-            logger.warning("Ignoring a quota share outside (0, 1]", metadata: ["share": "\(fraction)"])
+            logger.warning("Ignoring a quota share outside (0, 1]", metadata: [LogKey.share: "\(fraction)"])
             return
         }
         let effects = state.withLock { state -> Core.Effects in
@@ -143,7 +144,7 @@ public final class UpstreamScheduler: Sendable {
             scheduleTimer(&state, now: now)
             return effects
         }
-        logger.info("Quota share set", metadata: ["share": "\(fraction)"])
+        logger.info("Quota share set", metadata: [LogKey.share: "\(fraction)"])
         perform(effects)
     }
 
@@ -235,7 +236,7 @@ public final class UpstreamScheduler: Sendable {
         if let cut = effects.rateCut {
             logger.notice(
                 "Upstream pushed back; call rate cut",
-                metadata: ["fromRate": "\(cut.from)", "toRate": "\(cut.to)"]
+                metadata: [LogKey.fromRate: "\(cut.from)", LogKey.toRate: "\(cut.to)"]
             )
         }
         guard !effects.backpressure.isEmpty else { return }
@@ -243,7 +244,7 @@ public final class UpstreamScheduler: Sendable {
         for (portal, paused) in effects.backpressure {
             logger.notice(
                 paused ? "Portal queue full; pausing its partitions" : "Portal queue drained; resuming its partitions",
-                metadata: ["portal": "\(portal)"]
+                metadata: [LogKey.portal: "\(portal)"]
             )
             handler?(portal, paused)
         }

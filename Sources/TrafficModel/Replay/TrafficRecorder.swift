@@ -1,6 +1,7 @@
 import DanCuContract
 import Foundation
 import Kafka
+import LogKeys
 import Logging
 
 /// Captures live request traffic into the replay format.
@@ -82,7 +83,7 @@ public struct TrafficRecorder: Sendable {
                         }
                     }
                 case .error(let error):
-                    logger.warning("Recorder consumer error", metadata: ["load.error": "\(error)"])
+                    logger.warning("Recorder consumer error", metadata: [LogKey.Load.error: "\(error)"])
                 case .revoked:
                     break
                 }

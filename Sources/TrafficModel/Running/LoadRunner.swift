@@ -2,6 +2,7 @@ import DanCuConfig
 import DanCuContract
 import Foundation
 import Kafka
+import LogKeys
 import Logging
 import Synchronization
 
@@ -159,7 +160,7 @@ public struct LoadRunner: Sendable {
     ) async throws(LoadRunError) -> LoadReport {
         let logger = {
             var logger = self.logger
-            logger[metadataKey: "load.run"] = "\(runId)"
+            logger[metadataKey: LogKey.Load.run] = "\(runId)"
             return logger
         }()
         let outcomeTopics = portals.sorted().map { rules.policy.topics.outcomePrefix + $0 }
@@ -183,7 +184,8 @@ public struct LoadRunner: Sendable {
             logger.info(
                 "Load run starting",
                 metadata: [
-                    "load.requests": "\(count)", "load.outcomeTopics": "\(outcomeTopics.joined(separator: ","))",
+                    LogKey.Load.requests: "\(count)",
+                    LogKey.Load.outcomeTopics: "\(outcomeTopics.joined(separator: ","))",
                 ]
             )
             let sendingStart = clock.now
@@ -224,7 +226,10 @@ public struct LoadRunner: Sendable {
                                     return nil
                                 }
                                 guard !failed.isEmpty else { return }
-                                logger.warning("Requests not delivered", metadata: ["load.failed": "\(failed.count)"])
+                                logger.warning(
+                                    "Requests not delivered",
+                                    metadata: [LogKey.Load.failed: "\(failed.count)"]
+                                )
                                 state.tally.withLock { tally in failed.forEach { tally.sendFailed(requestId: $0) } }
                             }
                         }
@@ -232,7 +237,7 @@ public struct LoadRunner: Sendable {
                     let sendingTime = sendingStart.duration(to: clock.now)
                     state.sendingFinishedAt.withLock { $0 = elapsed() }
                     if let problem = deliveryProblem.withLock({ $0 }) {
-                        logger.error("Recording the sent requests failed", metadata: ["load.error": "\(problem)"])
+                        logger.error("Recording the sent requests failed", metadata: [LogKey.Load.error: "\(problem)"])
                     }
                     // The consumer ends once everything is answered or the drain timeout passes.
                     try await group.next()
@@ -341,7 +346,7 @@ public struct LoadRunner: Sendable {
                 }
             }
         case .error(let error):
-            logger.warning("Outcome consumer error", metadata: ["load.error": "\(error)"])
+            logger.warning("Outcome consumer error", metadata: [LogKey.Load.error: "\(error)"])
         case .assigned, .revoked:
             break
         }
