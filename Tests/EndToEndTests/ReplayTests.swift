@@ -7,6 +7,21 @@ import Testing
 
 /// What a crash costs: requests answered behind one that still waits for the quota are not answered again.
 @Suite(.timeLimit(.minutes(5))) struct ReplayTests {
+    /// Valid batch requests (a day's deadline), which a starved quota keeps waiting.
+    static func batchRequests(_ bed: GatewayTestBed, portal: String, prefix: String, count: Int) -> [TestRequest] {
+        (0..<count).map { index in
+            let citizen = bed.population.citizen(at: index)
+            return .verify(
+                portal,
+                "\(prefix)-\(index)",
+                name: citizen.fullName,
+                idNumber: citizen.idNumber,
+                dateOfBirth: citizen.dateOfBirth.displayText,
+                channel: "batch"
+            )
+        }
+    }
+
     @Test func aKillBehindAWaitingRequestReplaysNothingAlreadyCommitted() async throws {
         let bed = try await GatewayTestBed(partitions: 1, latencyMs: 5)
         let group = "replay-\(UUID().uuidString)"
@@ -14,17 +29,7 @@ import Testing
         let partition = TopicPartition(topic: "dancu.requests.\(portal)", partition: 0)
         // Batch requests (a day's deadline) first, held by a quota of one call a second; then requests the
         // gateway answers itself (invalid ones), which finish while the first wait and sit behind them.
-        let waiting = (0..<60).map { index in
-            let citizen = bed.population.citizen(at: index)
-            return TestRequest.verify(
-                portal,
-                "waiting-\(index)",
-                name: citizen.fullName,
-                idNumber: citizen.idNumber,
-                dateOfBirth: citizen.dateOfBirth.displayText,
-                channel: "batch"
-            )
-        }
+        let waiting = Self.batchRequests(bed, portal: portal, prefix: "waiting", count: 60)
         let answeredAtOnce = (0..<120).map { index in
             TestRequest(portal: portal, requestId: "answered-\(index)", json: ["type": "verify", "channel": "online"])
         }
@@ -75,18 +80,8 @@ import Testing
         let group = "drain-\(UUID().uuidString)"
         let portal = "angiang"
         let partition = TopicPartition(topic: "dancu.requests.\(portal)", partition: 0)
-        // Far more batch requests than a call a second answers within the stop's two minutes.
-        let queued = (0..<200).map { index in
-            let citizen = bed.population.citizen(at: index)
-            return TestRequest.verify(
-                portal,
-                "queued-\(index)",
-                name: citizen.fullName,
-                idNumber: citizen.idNumber,
-                dateOfBirth: citizen.dateOfBirth.displayText,
-                channel: "batch"
-            )
-        }
+        // Far more batch requests than a call a second answers within the stop's five minutes.
+        let queued = Self.batchRequests(bed, portal: portal, prefix: "queued", count: 200)
         let collector = try bed.outcomeCollector()
         let producer = try bed.producer()
         try await bed.publish(queued, with: producer)
@@ -95,7 +90,7 @@ import Testing
             group: group,
             extra: [
                 "DANCU_POPULATION_DB_QUOTA_REQUESTS_PER_SECOND": "1", "DANCU_POPULATION_DB_QUOTA_BURST": "1",
-                "DANCU_PIPELINE_SHUTDOWN_TIMEOUT": "120s",
+                "DANCU_PIPELINE_SHUTDOWN_TIMEOUT": "300s",
             ]
         )
         try await collector.collect(limit: .seconds(90)) { $0.answeredRequestIds.count >= 3 }
@@ -108,7 +103,7 @@ import Testing
         }
         gateway.process.terminate()
         let atStop = try await committed()
-        let advanced = try await eventually(limit: .seconds(60)) { try await committed() >= atStop + 5 }
+        let advanced = try await eventually(limit: .seconds(120)) { try await committed() >= atStop + 5 }
         #expect(advanced, "the commit moves on while the stop waits (from offset \(atStop))")
         await gateway.kill()
         await inspector.close()
