@@ -8,7 +8,9 @@ import FoundationNetworking
 #endif
 
 /// The gateway as the operators run it: a separate process, killed, stopped and doubled.
-@Suite(.serialized, .timeLimit(.minutes(10))) struct ProcessTests {
+/// The limits are generous: at the start of the full parallel suite the test process's two cooperative threads are
+/// shared by every suite, and one kill round once waited more than 150 s for outcomes that take 12 s alone.
+@Suite(.serialized, .timeLimit(.minutes(25))) struct ProcessTests {
     static let executable = GatewayTestBed.executable("dancu-gateway")
 
     /// A `dancu-gateway run` child pointed at the test bed.
@@ -17,8 +19,11 @@ import FoundationNetworking
         /// The exit status, once. Waiting here instead of `waitUntilExit` keeps the test process's few
         /// cooperative threads free for what the child may still need of them (a span receiver, a broker).
         private let exitStatus: AsyncStream<Int32>
+        /// The child's standard error, so that a test that waits in vain can say what the gateway was doing.
+        let log: URL
+        private let ownsLog: Bool
 
-        /// - Parameter log: where the child's standard error goes; discarded when nil.
+        /// - Parameter log: where the child's standard error goes; a temporary file (removed with this) when nil.
         init(bed: GatewayTestBed, group: String, extra: [String: String] = [:], log: URL? = nil) throws {
             let process = Process()
             process.executableURL = URL(filePath: ProcessTests.executable)
@@ -30,12 +35,10 @@ import FoundationNetworking
             ) { $1 }
             process.environment = environment
             process.standardOutput = FileHandle.nullDevice
-            if let log {
-                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-                process.standardError = try FileHandle(forWritingTo: log)
-            } else {
-                process.standardError = FileHandle.nullDevice
-            }
+            self.log = log ?? FileManager.default.temporaryDirectory.appending(path: "gateway-\(UUID().uuidString).log")
+            ownsLog = log == nil
+            _ = FileManager.default.createFile(atPath: self.log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: self.log)
             let (exitStatus, exited) = AsyncStream.makeStream(of: Int32.self)
             process.terminationHandler = { ended in
                 exited.yield(ended.terminationStatus)
@@ -44,6 +47,16 @@ import FoundationNetworking
             try process.run()
             self.process = process
             self.exitStatus = exitStatus
+        }
+
+        deinit {
+            if ownsLog { try? FileManager.default.removeItem(at: log) }
+        }
+
+        /// The last lines the child logged.
+        func logTail(_ count: Int = 30) -> String {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").suffix(count).joined(separator: "\n")
         }
 
         func kill() async {
@@ -84,16 +97,24 @@ import FoundationNetworking
         let producer = try bed.producer()
         try await bed.publish(requests, with: producer)
         // Kill it three times, each time after it has answered more, then let a last run finish the work.
+        let informative = ["DANCU_LOG_LEVEL": "info"]
         for round in 1...3 {
-            let gateway = try GatewayProcess(bed: bed, group: group)
-            // Each round waits out the killed member's session and a rebalance, which the mock coordinator
-            // once stretched past 90 s with the whole suite running beside it.
-            try await collector.collect(limit: .seconds(150)) { $0.answeredRequestIds.count >= round * 60 }
+            let gateway = try GatewayProcess(bed: bed, group: group, extra: informative)
+            // Each round waits out the killed member's session and a rebalance.
+            let answered = try await collector.collect(limit: .seconds(300)) {
+                $0.answeredRequestIds.count >= round * 60
+            }.answeredRequestIds.count
+            if answered < round * 60 {
+                Issue.record("round \(round): \(answered) answered; the gateway's last lines:\n\(gateway.logTail())")
+            }
             await gateway.kill()
         }
-        let last = try GatewayProcess(bed: bed, group: group)
-        let collected = try await collector.collect(limit: .seconds(90)) {
+        let last = try GatewayProcess(bed: bed, group: group, extra: informative)
+        let collected = try await collector.collect(limit: .seconds(300)) {
             $0.answeredRequestIds.count >= requests.count
+        }
+        if collected.answeredRequestIds.count < requests.count {
+            Issue.record("\(collected.answeredRequestIds.count) answered; the gateway's last lines:\n\(last.logTail())")
         }
         // Graceful stops are the SIGTERM test's subject; this one may end before its signal handlers are set.
         _ = await last.terminate()

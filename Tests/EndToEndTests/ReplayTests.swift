@@ -6,7 +6,7 @@ import Testing
 @testable import Gateway
 
 /// What a crash costs: requests answered behind one that still waits for the quota are not answered again.
-@Suite(.timeLimit(.minutes(5))) struct ReplayTests {
+@Suite(.timeLimit(.minutes(10))) struct ReplayTests {
     /// Valid batch requests (a day's deadline), which a starved quota keeps waiting.
     static func batchRequests(_ bed: GatewayTestBed, portal: String, prefix: String, count: Int) -> [TestRequest] {
         (0..<count).map { index in
