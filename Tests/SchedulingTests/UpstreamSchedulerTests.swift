@@ -53,16 +53,10 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let scheduler = scheduler(clock: clock, quota: QuotaSettings(requestsPerSecond: 1, burst: 1, maxInFlight: 1))
         let deadline = scheduler.now.advanced(by: .seconds(30))
         let rate = scheduler.snapshot.effectiveRate
-        guard
-            case .permit(let refused) = try await scheduler.acquire(
-                portal: "phutho",
-                channel: .counter,
-                deadline: deadline
-            )
-        else {
-            Issue.record("expected a permit")
-            return
-        }
+        let refused = try #require(
+            try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline).permit,
+            "expected a permit"
+        )
         refused.returnUnused()
         #expect(scheduler.snapshot.inFlight == 0)
         // With the one token and the one place in the window given back, the next request needs no time to pass.
@@ -88,10 +82,7 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         #expect(scheduler.snapshot.waiting == 1)
         // A hair past the token, so that a timer task that registers late finds its time passed.
         await clock.advance(by: .milliseconds(2))
-        guard case .permit(let permit) = try await waiting.value else {
-            Issue.record("expected a permit")
-            return
-        }
+        let permit = try #require(try await waiting.value.permit, "expected a permit")
         #expect(permit.grantedAt >= SchedulingInstant(sinceStart: tokenInterval))
     }
 
@@ -208,11 +199,10 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
             _ = try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline)
         }
         #expect(scheduler.snapshot.inFlight == 0)
-        let grant = try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline)
-        guard case .permit(let permit) = grant else {
-            Issue.record("expected a permit")
-            return
-        }
+        let permit = try #require(
+            try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline).permit,
+            "expected a permit"
+        )
         permit.complete(.success(latency: .milliseconds(1)))
         permit.complete(.success(latency: .milliseconds(1)))
         #expect(scheduler.snapshot.inFlight == 0)
@@ -222,23 +212,14 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
         let clock = TestClock()
         let scheduler = scheduler(clock: clock, quota: QuotaSettings(requestsPerSecond: 100, burst: 10, maxInFlight: 1))
         let deadline = scheduler.now.advanced(by: .seconds(30))
-        guard
-            case .permit(let first) = try await scheduler.acquire(
-                portal: "phutho",
-                channel: .counter,
-                deadline: deadline
-            )
-        else {
-            Issue.record("expected a permit")
-            return
-        }
+        let first = try #require(
+            try await scheduler.acquire(portal: "phutho", channel: .counter, deadline: deadline).permit,
+            "expected a permit"
+        )
         let waiting = Task { try await scheduler.acquire(portal: "angiang", channel: .counter, deadline: deadline) }
         #expect(await eventually { scheduler.snapshot.waiting == 1 })
         first.complete(.success(latency: .milliseconds(5)))
-        guard case .permit = try await waiting.value else {
-            Issue.record("expected a permit")
-            return
-        }
+        #expect(try await waiting.value.permit != nil, "expected a permit")
     }
 
     /// An instance that is assigned its partitions and then sees no request still shows its full share one
@@ -310,11 +291,17 @@ func eventually(attempts: Int = 10_000, _ condition: () -> Bool) async -> Bool {
             await clock.advance(by: .milliseconds(50))
         }
         for waiter in waiters {
-            guard case .permit(let permit) = try await waiter.value else {
-                Issue.record("expected a permit")
-                continue
-            }
-            permit.complete(.success(latency: .milliseconds(1)))
+            try #require(try await waiter.value.permit, "expected a permit").complete(
+                .success(latency: .milliseconds(1))
+            )
         }
+    }
+}
+
+extension SchedulerGrant {
+    /// The permit, if the scheduler granted one.
+    var permit: UpstreamPermit? {
+        guard case .permit(let permit) = self else { return nil }
+        return permit
     }
 }
